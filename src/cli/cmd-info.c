@@ -1,0 +1,196 @@
+/* list, spec, features: commands that print. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "mount-options.h"
+#include "oci-spec.h"
+#include "process-attrs.h"
+#include "spec.h"
+#include "util.h"
+
+static void
+print_json_string (const char *s)
+{
+  putchar ('"');
+  for (; *s; s++)
+    {
+      if (*s == '"' || *s == '\\')
+        putchar ('\\');
+      putchar (*s);
+    }
+  putchar ('"');
+}
+
+int
+cmd_list (struct global_opts *g, int argc, char **argv)
+{
+  static const struct option o[] = { { "format", required_argument, NULL, 'f' },
+                                     { "quiet", no_argument, NULL, 'q' },
+                                     { "help", no_argument, NULL, 'h' },
+                                     { NULL, 0, NULL, 0 } };
+  const char *format = "table";
+  bool quiet = false;
+  struct container_info *v;
+  rt_error_t err = NULL;
+  size_t n, i;
+  int c;
+
+  while ((c = getopt_long (argc, argv, "f:qh", o, NULL)) != -1)
+    switch (c)
+      {
+      case 'f':
+        if (strcmp (optarg, "table") && strcmp (optarg, "json"))
+          return cli_usage ("list", "--format: `%s` is not table or json", optarg);
+        format = optarg;
+        break;
+      case 'q':
+        quiet = true;
+        break;
+      case 'h':
+        puts ("usage: cove list [-q] [--format table|json]");
+        return 0;
+      default:
+        return 1;
+      }
+  if (optind != argc)
+    return cli_usage ("list", "takes no arguments");
+  if (container_list (&g->rt, &v, &n, &err) < 0)
+    return cli_fail (&err);
+  if (quiet)
+    for (i = 0; i < n; i++)
+      puts (v[i].id);
+  else if (strcmp (format, "json") == 0)
+    {
+      putchar ('[');
+      for (i = 0; i < n; i++)
+        {
+          printf ("%s{\"ociVersion\":\"%s\",\"id\":", i ? "," : "", OCI_VERSION);
+          print_json_string (v[i].id);
+          printf (",\"pid\":%d,\"status\":\"%s\",\"bundle\":", v[i].pid, v[i].status);
+          print_json_string (v[i].bundle);
+          fputs (",\"created\":", stdout);
+          print_json_string (v[i].created);
+          fputs (",\"owner\":", stdout);
+          print_json_string (v[i].owner);
+          putchar ('}');
+        }
+      puts ("]");
+    }
+  else
+    {
+      printf ("%-20s %-8s %-10s %-40s %-30s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED",
+              "OWNER");
+      for (i = 0; i < n; i++)
+        printf ("%-20s %-8d %-10s %-40s %-30s %s\n", v[i].id, v[i].pid, v[i].status, v[i].bundle,
+                v[i].created, v[i].owner);
+    }
+  container_info_free (v, n);
+  return 0;
+}
+
+int
+cmd_spec (struct global_opts *g, int argc, char **argv)
+{
+  static const struct option o[] = { { "bundle", required_argument, NULL, 'b' },
+                                     { "rootless", no_argument, NULL, 'r' },
+                                     { "help", no_argument, NULL, 'h' },
+                                     { NULL, 0, NULL, 0 } };
+  const char *bundle = ".";
+  bool rootless = false;
+  cleanup_free char *text = NULL;
+  cleanup_free char *path = NULL;
+  rt_error_t err = NULL;
+  int c, fd;
+
+  while ((c = getopt_long (argc, argv, "b:h", o, NULL)) != -1)
+    switch (c)
+      {
+      case 'b':
+        bundle = optarg;
+        break;
+      case 'r':
+        rootless = true;
+        break;
+      case 'h':
+        puts ("usage: cove spec [--rootless] [-b BUNDLE]");
+        return 0;
+      default:
+        return 1;
+      }
+  if (optind != argc)
+    return cli_usage ("spec", "takes no arguments");
+  if (rootless)
+    text = xasprintf (spec_default_config (1), (unsigned) geteuid (), (unsigned) getegid ());
+  else
+    text = xstrdup (spec_default_config (0));
+  path = xasprintf ("%s/config.json", bundle);
+  /* Like runc: never overwrite an existing config.json. */
+  fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0)
+    {
+      rt_error_set (&err, errno == EEXIST ? 0 : errno, "spec: `%s`%s", path,
+                    errno == EEXIST ? " already exists" : "");
+      return cli_fail (&err);
+    }
+  if (write_all (fd, text, strlen (text)) < 0)
+    {
+      rt_error_set (&err, errno, "spec: write `%s`", path);
+      close (fd);
+      return cli_fail (&err);
+    }
+  close (fd);
+  return 0;
+}
+
+static void
+print_strv (const char *key, const char *const *v, bool last)
+{
+  size_t i;
+
+  printf ("\"%s\":[", key);
+  for (i = 0; v[i]; i++)
+    printf ("%s\"%s\"", i ? "," : "", v[i]);
+  printf ("]%s", last ? "" : ",");
+}
+
+int
+cmd_features (struct global_opts *g, int argc, char **argv)
+{
+  static const char *const hooks[] = { "prestart", "createRuntime", "createContainer",
+                                       "startContainer", "poststart", "poststop", NULL };
+  const char *ns[OCI_NS_COUNT + 1];
+  int i, k = 0;
+
+  for (i = 0; i < OCI_NS_COUNT; i++)
+    ns[i] = oci_ns_type_name (i);
+  ns[OCI_NS_COUNT] = NULL;
+  printf ("{\"ociVersionMin\":\"%s\",\"ociVersionMax\":\"%s\",", OCI_VERSION_MIN, OCI_VERSION_MAX);
+  print_strv ("hooks", hooks, false);
+  print_strv ("mountOptions", (const char *const *) mount_option_names, false);
+  printf ("\"linux\":{");
+  print_strv ("namespaces", ns, false);
+  printf ("\"capabilities\":[");
+  for (i = 0; i < 64; i++)
+    {
+      const char *name = caps_name (i);
+      if (name)
+        printf ("%s\"%s\"", k++ ? "," : "", name);
+    }
+  printf ("],\"cgroup\":{\"v1\":false,\"v2\":false,\"systemd\":false,\"systemdUser\":false,"
+          "\"rdma\":false},"
+          "\"seccomp\":{\"enabled\":false},\"apparmor\":{\"enabled\":false},"
+          "\"selinux\":{\"enabled\":false},\"intelRdt\":{\"enabled\":false},"
+          "\"mountExtensions\":{\"idmap\":{\"enabled\":true}},\"netDevices\":{\"enabled\":false}},");
+  printf ("\"annotations\":{\"io.github.cove.version\":\"%s\",\"io.github.cove.commit\":\"%s\"},",
+          PACKAGE_VERSION, GIT_COMMIT);
+  printf ("\"potentiallyUnsafeConfigAnnotations\":[]}\n");
+  return 0;
+}

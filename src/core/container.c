@@ -1,0 +1,859 @@
+/* Host-side lifecycle of a container: create (spawn init and drive the
+ * sync protocol), start, run, kill, delete, state and list.  Every
+ * operation either completes or leaves the host as it found it. */
+#include <config.h>
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hooks.h"
+#include "init.h"
+#include "log.h"
+#include "namespaces.h"
+#include "spec.h"
+#include "state.h"
+#include "sync.h"
+#include "terminal.h"
+#include "util.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+
+/* ---- spawning init ---------------------------------------------------- */
+
+/* fork(2) with namespace flags: clone3 when the kernel has it.  No
+ * CLONE_VM, so the child gets a private copy like after fork. */
+static pid_t
+clone_with_flags (int flags)
+{
+  struct clone_args args = { .flags = (unsigned) flags, .exit_signal = SIGCHLD };
+  pid_t pid = syscall (SYS_clone3, &args, sizeof args);
+
+  if (pid < 0 && errno == ENOSYS)
+    pid = syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  return pid;
+}
+
+struct spawn
+{
+  pid_t pid;
+  int sync_fd; /* runtime end */
+};
+
+static bool
+any_ns_path (int fds[OCI_NS_COUNT])
+{
+  int i;
+  for (i = 0; i < OCI_NS_COUNT; i++)
+    if (fds[i] >= 0)
+      return true;
+  return false;
+}
+
+/* Joined namespaces need an intermediate process: setns(CLONE_NEWPID)
+ * only affects children, and joining a user namespace changes who we
+ * are.  It joins, clones init, reports init's pid through `pidpipe` and
+ * exits; init is re-parented to our subreaper (or pid 1). */
+static pid_t
+spawn_via_intermediate (struct init_ctx *ictx, int ns_fds[OCI_NS_COUNT], int flags, rt_error_t *err)
+{
+  int pidpipe[2];
+  pid_t mid, pid = -1;
+  int status;
+
+  if (pipe2 (pidpipe, O_CLOEXEC) < 0)
+    return rt_error_set (err, errno, "pipe");
+  mid = fork ();
+  if (mid < 0)
+    {
+      close (pidpipe[0]);
+      close (pidpipe[1]);
+      return rt_error_set (err, errno, "fork");
+    }
+  if (mid == 0)
+    {
+      rt_error_t cerr = NULL;
+      pid_t child;
+
+      close (pidpipe[0]);
+      if (ns_join (ns_fds, &cerr) < 0)
+        {
+          cleanup_free char *t = rt_error_text (cerr);
+          dprintf (2, "cove: %s\n", t);
+          _exit (EXIT_FAILURE);
+        }
+      child = clone_with_flags (flags);
+      if (child == 0)
+        {
+          close (pidpipe[1]);
+          init_main (ictx);
+        }
+      if (child > 0)
+        (void) write_all (pidpipe[1], &child, sizeof child);
+      _exit (child > 0 ? 0 : EXIT_FAILURE);
+    }
+  close (pidpipe[1]);
+  if (read_all (pidpipe[0], &pid, sizeof pid) != sizeof pid)
+    pid = -1;
+  close (pidpipe[0]);
+  while (waitpid (mid, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (pid <= 0)
+    return rt_error_set (err, 0, "could not join the namespaces of linux.namespaces");
+  return pid;
+}
+
+static int
+spawn_init (struct init_ctx *ictx, int ns_fds[OCI_NS_COUNT], struct spawn *sp, rt_error_t *err)
+{
+  const struct oci_config *c = ictx->bundle->config;
+  int flags = ns_new_flags (c);
+  int sv[2];
+  pid_t pid;
+
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return rt_error_set (err, errno, "socketpair");
+  ictx->sync_fd = sv[1];
+  ictx->userns = (flags & CLONE_NEWUSER) != 0;
+  if (any_ns_path (ns_fds))
+    pid = spawn_via_intermediate (ictx, ns_fds, flags, err);
+  else
+    {
+      pid = clone_with_flags (flags);
+      if (pid == 0)
+        {
+          close (sv[0]);
+          init_main (ictx);
+        }
+      if (pid < 0)
+        rt_error_set (err, errno, "clone the container's init");
+    }
+  close (sv[1]);
+  if (pid < 0)
+    {
+      close (sv[0]);
+      return -1;
+    }
+  sp->pid = pid;
+  sp->sync_fd = sv[0];
+  return 0;
+}
+
+/* ---- the runtime side of the sync protocol ---------------------------- */
+
+static int
+sync_send (int fd, uint32_t type, rt_error_t *err)
+{
+  struct sync_msg m = { .type = type };
+  if (send (fd, &m, sizeof m.type, MSG_NOSIGNAL) < 0)
+    return rt_error_set (err, errno, "sync with the container's init");
+  return 0;
+}
+
+/* Receives one message and an optional fd. */
+static int
+sync_recv (int fd, struct sync_msg *m, int *passed_fd, rt_error_t *err)
+{
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov = { .iov_base = m, .iov_len = sizeof *m };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                       .msg_controllen = sizeof cbuf };
+  struct cmsghdr *cm;
+  ssize_t n;
+
+  *passed_fd = -1;
+  do
+    n = recvmsg (fd, &mh, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return rt_error_set (err, errno, "sync with the container's init");
+  if (n == 0)
+    return rt_error_set (err, 0, "the container's init exited during setup");
+  cm = CMSG_FIRSTHDR (&mh);
+  if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+    memcpy (passed_fd, CMSG_DATA (cm), sizeof (int));
+  m->text[sizeof m->text - 1] = '\0';
+  if ((size_t) n <= sizeof m->type)
+    m->text[0] = '\0';
+  return 0;
+}
+
+static char *
+state_json (const char *id, const char *status, pid_t pid, const struct bundle *b)
+{
+  struct oci_state st = {
+    .oci_version = b->config->oci_version,
+    .id = (char *) id,
+    .status = (char *) status,
+    .pid = pid,
+    .bundle = b->path,
+    .annotations = b->config->annotations,
+  };
+  char *json = oci_state_to_json (&st, false, NULL);
+  if (json == NULL)
+    oom ();
+  return json;
+}
+
+static int
+run_runtime_hooks (const struct oci_config *c, const char *id, pid_t pid, const struct bundle *b,
+                   rt_error_t *err)
+{
+  cleanup_free char *json = NULL;
+  int ret;
+
+  if (c->hooks == NULL || (c->hooks->n_prestart == 0 && c->hooks->n_create_runtime == 0))
+    return 0;
+  json = state_json (id, "creating", pid, b);
+  ret = hooks_run (c->hooks->prestart, c->hooks->n_prestart, "prestart", json, err);
+  if (ret < 0)
+    return ret;
+  return hooks_run (c->hooks->create_runtime, c->hooks->n_create_runtime, "createRuntime", json,
+                    err);
+}
+
+static int
+drive_init (const struct create_opts *o, const struct bundle *b, struct spawn *sp, rt_error_t *err)
+{
+  const struct oci_config *c = b->config;
+  struct sync_msg m;
+  int fd, ret;
+
+  if (oci_config_namespace (c, OCI_NS_USER) && !oci_config_namespace (c, OCI_NS_USER)->path)
+    {
+      ret = ns_write_id_maps (sp->pid, c->linux_, err);
+      if (ret < 0)
+        return ret;
+    }
+  ret = sync_send (sp->sync_fd, SYNC_GO, err);
+  if (ret < 0)
+    return ret;
+  for (;;)
+    {
+      ret = sync_recv (sp->sync_fd, &m, &fd, err);
+      if (ret < 0)
+        return ret;
+      switch (m.type)
+        {
+        case SYNC_PREPARED:
+          ret = run_runtime_hooks (c, o->id, sp->pid, b, err);
+          if (ret < 0)
+            return ret;
+          ret = sync_send (sp->sync_fd, SYNC_HOOKS_DONE, err);
+          break;
+        case SYNC_CONSOLE:
+          if (fd < 0)
+            return rt_error_set (err, 0, "console: no pty received from init");
+          ret = term_send_to_socket (o->console_socket, fd, "/dev/pts/ptmx", err);
+          close (fd);
+          if (ret < 0)
+            return ret;
+          ret = sync_send (sp->sync_fd, SYNC_CONSOLE_DONE, err);
+          break;
+        case SYNC_READY:
+          return 0;
+        case SYNC_ERROR:
+          return rt_error_set (err, 0, "%s", m.text);
+        default:
+          return rt_error_set (err, 0, "sync: unexpected message %u from init", m.type);
+        }
+      if (fd >= 0)
+        close (fd);
+      if (ret < 0)
+        return ret;
+    }
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, rt_error_t *err)
+{
+  cleanup_free char *tmp = xasprintf ("%s.cove-tmp", path);
+  cleanup_free char *data = xasprintf ("%d", (int) pid);
+
+  if (write_file_at (AT_FDCWD, tmp, data, strlen (data), err) < 0)
+    return rt_error_wrap (err, "--pid-file");
+  if (rename (tmp, path) < 0)
+    {
+      int saved = errno;
+      unlink (tmp);
+      return rt_error_set (err, saved, "--pid-file `%s`", path);
+    }
+  return 0;
+}
+
+static void
+kill_and_reap (pid_t pid)
+{
+  int status;
+
+  kill (pid, SIGKILL);
+  /* Init is our child unless an intermediate cloned it. */
+  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+    ;
+}
+
+/* Create; on success *init_pid is the host pid of the waiting init. */
+static int
+create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid_t *init_pid,
+                 rt_error_t *err)
+{
+  struct bundle b;
+  struct init_ctx ictx = { 0 };
+  struct spawn sp = { .pid = -1, .sync_fd = -1 };
+  struct cstate st = { 0 };
+  int ns_fds[OCI_NS_COUNT];
+  cleanup_close int rootfd = -1;
+  cleanup_close int dirfd = -1;
+  cleanup_close int fifo = -1;
+  int ret, i;
+
+  for (i = 0; i < OCI_NS_COUNT; i++)
+    ns_fds[i] = -1;
+  ret = state_validate_id (o->id, err);
+  if (ret < 0)
+    return ret;
+  ret = spec_load_bundle (o->bundle, &b, err);
+  if (ret < 0)
+    return ret;
+  ret = spec_check_runnable (b.config, err);
+  if (ret == 0 && b.config->process->terminal && o->console_socket == NULL)
+    ret = rt_error_set (err, 0,
+                        "config.json: .process.terminal: true requires --console-socket");
+  if (ret == 0)
+    ret = ns_open_paths (b.config, ns_fds, err);
+  if (ret == 0)
+    ret = rootfd = state_root_open (rt->root, true, err);
+  if (ret < 0)
+    goto fail_bundle;
+
+  /* First side effect: the state dir.  Everything below undoes itself. */
+  dirfd = state_dir_create (rootfd, o->id, err);
+  if (dirfd < 0)
+    {
+      ret = -1;
+      goto fail_bundle;
+    }
+  ret = write_file_atomic_at (dirfd, STATE_CONFIG, b.raw, b.raw_len, 0600, err);
+  if (ret == 0 && mkfifoat (dirfd, STATE_FIFO, 0600) < 0)
+    ret = rt_error_set (err, errno, "create exec fifo");
+  if (ret == 0)
+    {
+      fifo = openat (dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+      if (fifo < 0)
+        ret = rt_error_set (err, errno, "open exec fifo");
+    }
+  if (ret < 0)
+    goto fail_state_dir;
+
+  ictx.bundle = &b;
+  ictx.id = o->id;
+  ictx.fifo_fd = fifo;
+  ictx.preserve_fds = o->preserve_fds;
+  ictx.no_pivot = o->no_pivot;
+  ictx.no_new_keyring = o->no_new_keyring;
+  ret = spawn_init (&ictx, ns_fds, &sp, err);
+  if (ret < 0)
+    goto fail_state_dir;
+  ret = drive_init (o, &b, &sp, err);
+  if (ret < 0)
+    goto fail_kill_init;
+
+  st.id = (char *) o->id;
+  st.pid = sp.pid;
+  st.start_time = proc_start_time (sp.pid);
+  st.bundle = b.path;
+  st.rootfs = b.rootfs;
+  st.created = state_now_rfc3339 ();
+  st.owner = (char *) "";
+  st.own_pidns = oci_config_namespace (b.config, OCI_NS_PID) != NULL;
+  ret = state_write (dirfd, &st, err);
+  free (st.created);
+  if (ret == 0 && o->pid_file)
+    ret = write_pid_file (o->pid_file, sp.pid, err);
+  if (ret < 0)
+    goto fail_kill_init;
+
+  close (sp.sync_fd);
+  for (i = 0; i < OCI_NS_COUNT; i++)
+    if (ns_fds[i] >= 0)
+      close (ns_fds[i]);
+  spec_bundle_clear (&b);
+  *init_pid = sp.pid;
+  return 0;
+
+fail_kill_init:
+  close (sp.sync_fd);
+  kill_and_reap (sp.pid);
+fail_state_dir:
+  {
+    rt_error_t tmp = NULL;
+    if (state_dir_remove (rootfd, o->id, &tmp) < 0)
+      rt_error_free (&tmp);
+  }
+fail_bundle:
+  for (i = 0; i < OCI_NS_COUNT; i++)
+    if (ns_fds[i] >= 0)
+      close (ns_fds[i]);
+  spec_bundle_clear (&b);
+  return -1;
+}
+
+int
+container_create (const struct runtime_opts *rt, const struct create_opts *o, rt_error_t *err)
+{
+  pid_t pid;
+  return create_internal (rt, o, &pid, err);
+}
+
+/* ---- commands on an existing container -------------------------------- */
+
+struct handle
+{
+  int rootfd;
+  int dirfd;
+  struct cstate st;
+};
+
+static void
+handle_close (struct handle *h)
+{
+  if (h->dirfd >= 0)
+    close (h->dirfd);
+  if (h->rootfd >= 0)
+    close (h->rootfd);
+  cstate_clear (&h->st);
+}
+
+/* Open and lock a container's state; reading state.json comes after the
+ * lock so a concurrent create or delete is seen whole. */
+static int
+handle_open (const struct runtime_opts *rt, const char *id, struct handle *h, rt_error_t *err)
+{
+  h->rootfd = h->dirfd = -1;
+  memset (&h->st, 0, sizeof h->st);
+  if (state_validate_id (id, err) < 0)
+    return -1;
+  h->rootfd = state_root_open (rt->root, false, err);
+  if (h->rootfd < 0)
+    {
+      if ((*err)->errnum == ENOENT)
+        {
+          rt_error_free (err);
+          rt_error_set (err, 0, "container `%s` does not exist", id);
+        }
+      return -1;
+    }
+  h->dirfd = state_dir_open (h->rootfd, id, err);
+  if (h->dirfd < 0 || state_lock (h->dirfd, err) < 0)
+    goto fail;
+  if (state_read (h->dirfd, &h->st, err) < 0)
+    {
+      if ((*err)->errnum == ENOENT)
+        {
+          rt_error_free (err);
+          rt_error_set (err, 0, "container `%s` is still being created", id);
+        }
+      goto fail;
+    }
+  return 0;
+fail:
+  handle_close (h);
+  return -1;
+}
+
+static struct oci_config *
+saved_config (int dirfd, rt_error_t *err)
+{
+  cleanup_free char *raw = NULL;
+  char *msg = NULL;
+  size_t len;
+  struct oci_config *c;
+
+  if (read_file_at (dirfd, STATE_CONFIG, &raw, &len, err) < 0)
+    return NULL;
+  c = oci_config_parse_data (raw, len, "config.json", &msg);
+  if (c == NULL)
+    {
+      rt_error_set (err, 0, "saved %s", msg ? msg : "config.json");
+      free (msg);
+    }
+  return c;
+}
+
+static int
+hooks_with_state (const struct oci_hook *hooks, size_t n, const char *stage, struct handle *h,
+                  const struct oci_config *c, const char *status, rt_error_t *err)
+{
+  struct bundle b = { .config = (struct oci_config *) c, .path = h->st.bundle };
+  cleanup_free char *json = NULL;
+
+  if (n == 0)
+    return 0;
+  json = state_json (h->st.id, status, h->st.pid, &b);
+  return hooks_run (hooks, n, stage, json, err);
+}
+
+/* A pidfd for the container's init, proven to be the process we started. */
+static int
+open_init_pidfd (const struct cstate *s, rt_error_t *err)
+{
+  int fd = syscall (SYS_pidfd_open, s->pid, 0);
+
+  if (fd < 0)
+    return rt_error_set (err, errno, "pidfd_open %d", (int) s->pid);
+  if (proc_start_time (s->pid) != s->start_time)
+    {
+      close (fd);
+      return rt_error_set (err, ESRCH, "container process %d", (int) s->pid);
+    }
+  return fd;
+}
+
+static int
+signal_init (const struct cstate *s, int sig, rt_error_t *err)
+{
+  cleanup_close int pfd = open_init_pidfd (s, err);
+
+  if (pfd < 0)
+    return -1;
+  if (syscall (SYS_pidfd_send_signal, pfd, sig, NULL, 0) < 0)
+    return rt_error_set (err, errno, "kill container process %d", (int) s->pid);
+  return 0;
+}
+
+static int
+start_locked (struct handle *h, const char *id, rt_error_t *err)
+{
+  cleanup_close int fifo = -1;
+  struct oci_config *c = NULL;
+  enum cstatus status = state_status (h->dirfd, &h->st);
+  int ret = 0;
+
+  if (status != CSTATUS_CREATED)
+    return rt_error_set (err, 0, "cannot start container `%s`: it is %s, not created", id,
+                         cstatus_name (status));
+  fifo = openat (h->dirfd, STATE_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fifo < 0)
+    return rt_error_set (err, errno == ENXIO ? 0 : errno,
+                         "cannot start container `%s`: its init is gone", id);
+  if (write (fifo, "0", 1) != 1)
+    return rt_error_set (err, errno, "start container `%s`", id);
+  (void) unlinkat (h->dirfd, STATE_FIFO, 0);
+
+  c = saved_config (h->dirfd, err);
+  if (c == NULL)
+    return -1;
+  if (c->hooks && c->hooks->n_poststart > 0)
+    {
+      ret = hooks_with_state (c->hooks->poststart, c->hooks->n_poststart, "poststart", h, c,
+                              "running", err);
+      /* runtime-spec 1.3: a failing poststart hook is an error and stops
+       * the container. */
+      if (ret < 0)
+        {
+          rt_error_t tmp = NULL;
+          if (signal_init (&h->st, SIGKILL, &tmp) < 0)
+            rt_error_free (&tmp);
+        }
+    }
+  oci_config_free (c);
+  return ret;
+}
+
+int
+container_start (const struct runtime_opts *rt, const char *id, rt_error_t *err)
+{
+  struct handle h;
+  int ret;
+
+  if (handle_open (rt, id, &h, err) < 0)
+    return -1;
+  ret = start_locked (&h, id, err);
+  handle_close (&h);
+  return ret;
+}
+
+int
+container_kill (const struct runtime_opts *rt, const char *id, int sig, bool all, rt_error_t *err)
+{
+  struct handle h;
+  enum cstatus status;
+  int ret;
+
+  if (handle_open (rt, id, &h, err) < 0)
+    return -1;
+  status = state_status (h.dirfd, &h.st);
+  if (status != CSTATUS_CREATED && status != CSTATUS_RUNNING && status != CSTATUS_PAUSED)
+    ret = rt_error_set (err, 0, "cannot kill container `%s`: it is %s", id, cstatus_name (status));
+  else
+    ret = signal_init (&h.st, sig, err);
+  handle_close (&h);
+  return ret;
+}
+
+/* Wait up to timeout_ms for the process behind pidfd to exit. */
+static bool
+wait_pidfd (int pidfd, int timeout_ms)
+{
+  struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+  int n;
+
+  do
+    n = poll (&pfd, 1, timeout_ms);
+  while (n < 0 && errno == EINTR);
+  return n > 0;
+}
+
+int
+container_delete (const struct runtime_opts *rt, const char *id, bool force, rt_error_t *err)
+{
+  struct handle h;
+  enum cstatus status;
+  struct oci_config *c;
+  rt_error_t tmp = NULL;
+  int ret = 0;
+
+  if (handle_open (rt, id, &h, err) < 0)
+    {
+      /* A dir without state.json is a create that died half way: let
+       * --force clean it up. */
+      if (force && *err && strstr ((*err)->msg, "still being created"))
+        {
+          int rootfd = state_root_open (rt->root, false, &tmp);
+          rt_error_free (err);
+          if (rootfd >= 0)
+            {
+              ret = state_dir_remove (rootfd, id, err);
+              close (rootfd);
+            }
+          rt_error_free (&tmp);
+          return ret;
+        }
+      return -1;
+    }
+  status = state_status (h.dirfd, &h.st);
+  if (status == CSTATUS_RUNNING || status == CSTATUS_PAUSED)
+    {
+      if (!force)
+        {
+          handle_close (&h);
+          return rt_error_set (err, 0, "cannot delete container `%s`: it is %s (use --force)", id,
+                               cstatus_name (status));
+        }
+    }
+  if (status != CSTATUS_STOPPED)
+    {
+      /* created (never started) or forced: kill and wait for it. */
+      int pfd = open_init_pidfd (&h.st, &tmp);
+      if (pfd >= 0)
+        {
+          syscall (SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
+          if (!wait_pidfd (pfd, 10000))
+            log_warn ("container `%s`: init %d did not exit after SIGKILL", id, (int) h.st.pid);
+          close (pfd);
+        }
+      rt_error_free (&tmp);
+    }
+  c = saved_config (h.dirfd, &tmp);
+  rt_error_free (&tmp);
+  ret = state_dir_remove (h.rootfd, id, err);
+  /* poststop failures are warnings only (runtime-spec). */
+  if (ret == 0 && c && c->hooks && c->hooks->n_poststop > 0
+      && hooks_with_state (c->hooks->poststop, c->hooks->n_poststop, "poststop", &h, c, "stopped",
+                           &tmp)
+             < 0)
+    {
+      cleanup_free char *t = rt_error_text (tmp);
+      log_warn ("%s", t);
+      rt_error_free (&tmp);
+    }
+  if (c)
+    oci_config_free (c);
+  handle_close (&h);
+  return ret;
+}
+
+int
+container_state (const struct runtime_opts *rt, const char *id, char **json, rt_error_t *err)
+{
+  struct handle h;
+  struct oci_config *c;
+  rt_error_t tmp = NULL;
+  enum cstatus status;
+  struct oci_state st = { 0 };
+
+  if (handle_open (rt, id, &h, err) < 0)
+    return -1;
+  status = state_status (h.dirfd, &h.st);
+  c = saved_config (h.dirfd, &tmp);
+  rt_error_free (&tmp);
+  st.oci_version = c ? c->oci_version : (char *) OCI_VERSION;
+  st.id = h.st.id;
+  st.status = (char *) cstatus_name (status);
+  st.pid = status == CSTATUS_STOPPED ? 0 : h.st.pid;
+  st.bundle = h.st.bundle;
+  st.rootfs = h.st.rootfs;
+  st.created = h.st.created;
+  st.owner = h.st.owner;
+  if (c)
+    st.annotations = c->annotations;
+  *json = oci_state_to_json (&st, true, NULL);
+  if (c)
+    oci_config_free (c);
+  handle_close (&h);
+  if (*json == NULL)
+    oom ();
+  return 0;
+}
+
+int
+container_list (const struct runtime_opts *rt, struct container_info **out, size_t *n,
+                rt_error_t *err)
+{
+  int rootfd = state_root_open (rt->root, false, err);
+  char **ids;
+  size_t i, k = 0;
+
+  *out = NULL;
+  *n = 0;
+  if (rootfd < 0)
+    {
+      if ((*err)->errnum == ENOENT)
+        {
+          rt_error_free (err);
+          return 0;
+        }
+      return -1;
+    }
+  ids = state_list_ids (rootfd);
+  *out = xzalloc ((strv_len (ids) + 1) * sizeof **out);
+  for (i = 0; ids[i]; i++)
+    {
+      rt_error_t tmp = NULL;
+      struct cstate st;
+      int dfd = state_dir_open (rootfd, ids[i], &tmp);
+      enum cstatus status;
+
+      if (dfd < 0 || state_read (dfd, &st, &tmp) < 0)
+        {
+          rt_error_free (&tmp);
+          if (dfd >= 0)
+            close (dfd);
+          free (ids[i]);
+          continue;
+        }
+      status = state_status (dfd, &st);
+      close (dfd);
+      (*out)[k].id = ids[i];
+      (*out)[k].pid = status == CSTATUS_STOPPED ? 0 : st.pid;
+      (*out)[k].status = cstatus_name (status);
+      (*out)[k].bundle = steal_ptr (&st.bundle);
+      (*out)[k].created = steal_ptr (&st.created);
+      (*out)[k].owner = steal_ptr (&st.owner);
+      cstate_clear (&st);
+      k++;
+    }
+  free (ids);
+  close (rootfd);
+  *n = k;
+  return 0;
+}
+
+void
+container_info_free (struct container_info *v, size_t n)
+{
+  size_t i;
+  for (i = 0; i < n; i++)
+    {
+      free (v[i].id);
+      free (v[i].bundle);
+      free (v[i].created);
+      free (v[i].owner);
+    }
+  free (v);
+}
+
+/* ---- run: create + start + wait ---------------------------------------- */
+
+static volatile pid_t forward_pid;
+
+static void
+forward_signal (int sig)
+{
+  if (forward_pid > 0)
+    kill (forward_pid, sig);
+}
+
+int
+container_run (const struct runtime_opts *rt, const struct create_opts *o, bool detach, bool keep,
+               int *exit_status, rt_error_t *err)
+{
+  static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+  struct sigaction sa = { .sa_handler = forward_signal };
+  pid_t pid;
+  int status = 0;
+  size_t i;
+
+  *exit_status = 0;
+  /* Init may be cloned by an intermediate: be the one that reaps it. */
+  if (!detach)
+    (void) prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  if (create_internal (rt, o, &pid, err) < 0)
+    return -1;
+  if (!detach)
+    {
+      forward_pid = pid;
+      sigemptyset (&sa.sa_mask);
+      sa.sa_flags = SA_RESTART;
+      for (i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
+        sigaction (forwarded[i], &sa, NULL);
+    }
+  if (container_start (rt, o->id, err) < 0)
+    {
+      rt_error_t tmp = NULL;
+      if (container_delete (rt, o->id, true, &tmp) < 0)
+        rt_error_free (&tmp);
+      if (!detach)
+        while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+          ;
+      return -1;
+    }
+  if (detach)
+    return 0;
+  for (;;)
+    {
+      pid_t w = waitpid (-1, &status, 0);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0 || w == pid)
+        break;
+    }
+  forward_pid = 0;
+  if (WIFEXITED (status))
+    *exit_status = WEXITSTATUS (status);
+  else if (WIFSIGNALED (status))
+    *exit_status = 128 + WTERMSIG (status);
+  if (!keep)
+    return container_delete (rt, o->id, true, err);
+  return 0;
+}

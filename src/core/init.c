@@ -1,0 +1,339 @@
+/* The container's init process: one straight sequence from the clone to
+ * execve.  Everything that can fail runs before READY so that `create`
+ * reports it; after `start` only the privilege drop and exec remain. */
+#include <config.h>
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "hooks.h"
+#include "log.h"
+#include "namespaces.h"
+#include "process-attrs.h"
+#include "rootfs.h"
+#include "sync.h"
+#include "terminal.h"
+#include "util.h"
+
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#endif
+
+static int sync_fd = -1;
+
+/* Report the error to the runtime and die: core/ never exits, init does. */
+__attribute__ ((noreturn)) static void
+die_with_error (rt_error_t *err)
+{
+  struct sync_msg msg = { .type = SYNC_ERROR };
+  cleanup_free char *text = rt_error_text (*err);
+
+  snprintf (msg.text, sizeof msg.text, "%s", text);
+  if (sync_fd < 0 || send (sync_fd, &msg, sizeof msg.type + strlen (msg.text) + 1, MSG_NOSIGNAL) < 0)
+    {
+      dprintf (2, "cove: %s\n", msg.text);
+    }
+  _exit (EXIT_FAILURE);
+}
+
+static int
+sync_send (uint32_t type, rt_error_t *err)
+{
+  struct sync_msg msg = { .type = type };
+  if (send (sync_fd, &msg, sizeof msg.type, MSG_NOSIGNAL) < 0)
+    return rt_error_set (err, errno, "sync: send");
+  return 0;
+}
+
+static int
+sync_expect (uint32_t type, rt_error_t *err)
+{
+  struct sync_msg msg;
+  ssize_t n;
+
+  do
+    n = recv (sync_fd, &msg, sizeof msg, 0);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return rt_error_set (err, errno, "sync: receive");
+  if (n == 0)
+    {
+      /* The runtime died: nobody would ever start us. */
+      _exit (EXIT_FAILURE);
+    }
+  if (n < (ssize_t) sizeof msg.type || msg.type != type)
+    return rt_error_set (err, 0, "sync: unexpected message %u, wanted %u", msg.type, type);
+  return 0;
+}
+
+static char *
+state_json_for_hooks (const struct init_ctx *ctx, const char *status)
+{
+  struct oci_state st = {
+    .oci_version = ctx->bundle->config->oci_version,
+    .id = (char *) ctx->id,
+    .status = (char *) status,
+    .pid = getpid (),
+    .bundle = ctx->bundle->path,
+    .annotations = ctx->bundle->config->annotations,
+  };
+  char *json = oci_state_to_json (&st, false, NULL);
+  if (json == NULL)
+    oom ();
+  return json;
+}
+
+static bool
+has_new_ns (const struct oci_config *c, enum oci_ns_type t)
+{
+  const struct oci_namespace *ns = oci_config_namespace (c, t);
+  return ns != NULL && ns->path == NULL;
+}
+
+static int
+setup_terminal (const struct init_ctx *ctx, rt_error_t *err)
+{
+  const struct oci_process *p = ctx->bundle->config->process;
+  struct sync_msg msg = { .type = SYNC_CONSOLE };
+  cleanup_close int master = -1;
+  cleanup_close int slave = -1;
+  int ret;
+
+  ret = term_open_pty (&master, &slave, err);
+  if (ret < 0)
+    return ret;
+  ret = fd_send (sync_fd, master, &msg, sizeof msg.type, err);
+  if (ret < 0)
+    return ret;
+  ret = sync_expect (SYNC_CONSOLE_DONE, err);
+  if (ret < 0)
+    return ret;
+  ret = rootfs_bind_console (slave, err);
+  if (ret < 0)
+    return ret;
+  return term_setup_slave (slave, p->has_console_size, p->console_height, p->console_width, err);
+}
+
+/* chdir to process.cwd and prove we are inside the rootfs: a leaked host fd
+ * named as cwd (/proc/self/fd/N, CVE-2024-21626) would land outside. */
+static int
+enter_cwd (const char *cwd, rt_error_t *err)
+{
+  char buf[4096];
+
+  if (chdir (cwd) < 0)
+    return rt_error_set (err, errno, "chdir to cwd `%s` set in config.json", cwd);
+  if (getcwd (buf, sizeof buf) == NULL || buf[0] != '/')
+    return rt_error_set (err, EPERM, "cwd `%s` is outside the container's root", cwd);
+  return 0;
+}
+
+static const char *
+env_path (char **env)
+{
+  for (; env && *env; env++)
+    if (str_has_prefix (*env, "PATH="))
+      return *env + 5;
+  return NULL;
+}
+
+static int
+check_exec (const char *path, rt_error_t *err)
+{
+  struct stat st;
+
+  if (stat (path, &st) < 0)
+    return -errno;
+  if (S_ISDIR (st.st_mode))
+    return -EACCES;
+  if (access (path, X_OK) < 0)
+    return -errno;
+  return 0;
+}
+
+char *
+init_find_executable (const char *arg0, char **env, rt_error_t *err)
+{
+  const char *path;
+  bool saw_eacces = false;
+  int r;
+
+  if (arg0 == NULL || *arg0 == '\0')
+    return rt_error_set (err, 0, "exec: empty process.args[0]"), NULL;
+  if (strchr (arg0, '/'))
+    {
+      r = check_exec (arg0, err);
+      if (r == 0)
+        return xstrdup (arg0);
+      if (r == -ENOENT || r == -ENOTDIR)
+        rt_error_set (err, 0, "exec: \"%s\": stat %s: no such file or directory", arg0, arg0);
+      else
+        rt_error_set (err, 0, "exec: \"%s\": permission denied", arg0);
+      return NULL;
+    }
+  path = env_path (env);
+  if (path == NULL)
+    path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  while (*path)
+    {
+      const char *end = strchrnul (path, ':');
+      cleanup_free char *cand = xasprintf ("%.*s/%s", (int) (end - path), end == path ? "." : path,
+                                           arg0);
+      r = check_exec (cand, err);
+      if (r == 0)
+        return steal_ptr (&cand);
+      if (r == -EACCES)
+        saw_eacces = true;
+      path = *end ? end + 1 : end;
+    }
+  if (saw_eacces)
+    rt_error_set (err, 0, "exec: \"%s\": permission denied", arg0);
+  else
+    rt_error_set (err, 0, "exec: \"%s\": executable file not found in $PATH", arg0);
+  return NULL;
+}
+
+/* Block until `start` writes to the exec fifo.  The fifo was opened
+ * O_RDONLY|O_NONBLOCK before pivot_root; poll() only wakes for data. */
+static int
+wait_for_start (int fifo_fd, rt_error_t *err)
+{
+  struct pollfd pfd = { .fd = fifo_fd, .events = POLLIN };
+  char c;
+
+  for (;;)
+    {
+      int n = poll (&pfd, 1, -1);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return rt_error_set (err, errno, "wait for start");
+      if (read (fifo_fd, &c, 1) == 1)
+        break;
+    }
+  close (fifo_fd);
+  return 0;
+}
+
+static void
+join_session_keyring (const char *id)
+{
+  cleanup_free char *name = xasprintf ("_ses.%s", id);
+  /* Not fatal: keyrings may be unavailable (ENOSYS) or denied by seccomp. */
+  (void) syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0);
+}
+
+__attribute__ ((noreturn)) void
+init_main (const struct init_ctx *ctx)
+{
+  const struct oci_config *c = ctx->bundle->config;
+  const struct oci_process *p = c->process;
+  rt_error_t err = NULL;
+  struct rootfs_ctx rctx = {
+    .config = c,
+    .bundle = ctx->bundle->path,
+    .rootfs = ctx->bundle->rootfs,
+    .userns = ctx->userns,
+    .no_pivot = ctx->no_pivot,
+  };
+  cleanup_free char *exe = NULL;
+  int keep[2] = { ctx->sync_fd, ctx->fifo_fd };
+
+  sync_fd = ctx->sync_fd;
+  /* No fd of the runtime may reach the container; preserved ones excepted. */
+  if (close_fds_from (3 + ctx->preserve_fds, keep, 2) < 0)
+    {
+      rt_error_set (&err, errno, "close inherited fds");
+      die_with_error (&err);
+    }
+  /* Non-dumpable: container processes cannot open /proc/<us>/exe, the
+   * runtime binary, while we run it.  execve resets this. */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    {
+      rt_error_set (&err, errno, "prctl PR_SET_DUMPABLE");
+      die_with_error (&err);
+    }
+  if (sync_expect (SYNC_GO, &err) < 0)
+    die_with_error (&err);
+  if (ctx->userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    {
+      rt_error_set (&err, errno, "become root of the user namespace");
+      die_with_error (&err);
+    }
+  if (has_new_ns (c, OCI_NS_TIME) && ns_enter_time (c->linux_, &err) < 0)
+    die_with_error (&err);
+  if (attrs_set_uts (c, &err) < 0)
+    die_with_error (&err);
+  if (rootfs_prepare (&rctx, &err) < 0)
+    die_with_error (&err);
+  if (sync_send (SYNC_PREPARED, &err) < 0 || sync_expect (SYNC_HOOKS_DONE, &err) < 0)
+    die_with_error (&err);
+  if (c->hooks && c->hooks->n_create_container > 0)
+    {
+      cleanup_free char *state = state_json_for_hooks (ctx, "created");
+      if (hooks_run (c->hooks->create_container, c->hooks->n_create_container, "createContainer",
+                     state, &err)
+          < 0)
+        die_with_error (&err);
+    }
+  if (rootfs_pivot (&rctx, &err) < 0)
+    die_with_error (&err);
+  if (c->linux_ && c->linux_->sysctl.len > 0 && attrs_set_sysctl (&c->linux_->sysctl, &err) < 0)
+    die_with_error (&err);
+  if (p->terminal && setup_terminal (ctx, &err) < 0)
+    die_with_error (&err);
+  if (rootfs_finalize (&rctx, &err) < 0)
+    die_with_error (&err);
+  if (enter_cwd (p->cwd, &err) < 0)
+    die_with_error (&err);
+  if (attrs_set_rlimits (p, &err) < 0 || attrs_set_oom_score_adj (p, &err) < 0)
+    die_with_error (&err);
+  if (c->linux_ && c->linux_->personality && attrs_set_personality (c->linux_->personality, &err) < 0)
+    die_with_error (&err);
+  if (p->scheduler && attrs_set_scheduler (p->scheduler, &err) < 0)
+    die_with_error (&err);
+  if (p->io_priority && attrs_set_io_priority (p->io_priority, &err) < 0)
+    die_with_error (&err);
+  if (!ctx->no_new_keyring)
+    join_session_keyring (ctx->id);
+  exe = init_find_executable (p->args[0], p->env, &err);
+  if (exe == NULL)
+    die_with_error (&err);
+  if (sync_send (SYNC_READY, &err) < 0)
+    die_with_error (&err);
+  close (sync_fd);
+  sync_fd = -1;
+
+  if (wait_for_start (ctx->fifo_fd, &err) < 0)
+    die_with_error (&err);
+  if (c->hooks && c->hooks->n_start_container > 0)
+    {
+      cleanup_free char *state = state_json_for_hooks (ctx, "running");
+      if (hooks_run (c->hooks->start_container, c->hooks->n_start_container, "startContainer",
+                     state, &err)
+          < 0)
+        die_with_error (&err);
+    }
+  if (caps_drop_bounding (p->capabilities, &err) < 0)
+    die_with_error (&err);
+  if (attrs_set_user (&p->user, &err) < 0)
+    die_with_error (&err);
+  if (caps_apply (p->capabilities, &err) < 0)
+    die_with_error (&err);
+  if (p->no_new_privileges && attrs_set_no_new_privs (&err) < 0)
+    die_with_error (&err);
+  execve (exe, p->args, p->env ? p->env : (char *[]){ NULL });
+  rt_error_set (&err, errno, "exec: \"%s\"", exe);
+  die_with_error (&err);
+}

@@ -1,0 +1,29 @@
+/* The container side: from the clone to execve of process.args. */
+#ifndef COVE_INIT_H
+#define COVE_INIT_H
+
+#include <stdbool.h>
+
+#include "spec.h"
+
+struct init_ctx
+{
+  const struct bundle *bundle; /* borrowed */
+  const char *id;
+  int sync_fd;      /* SOCK_SEQPACKET to the runtime, see sync.h */
+  int fifo_fd;      /* exec fifo, read end: `start` writes one byte */
+  int preserve_fds; /* fds 3 .. 3+preserve_fds-1 pass to the process */
+  bool userns;      /* clone made a new user namespace */
+  bool no_pivot;
+  bool no_new_keyring;
+};
+
+/* Never returns: execs the process, or reports over sync_fd and exits. */
+__attribute__ ((noreturn)) void init_main (const struct init_ctx *ctx);
+
+/* PATH lookup of args[0] inside the container (execvp semantics) with the
+ * process env's PATH; errors say "executable file not found in $PATH",
+ * "no such file or directory" or "permission denied" as engines expect. */
+char *init_find_executable (const char *arg0, char **env, rt_error_t *err);
+
+#endif

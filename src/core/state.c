@@ -1,0 +1,320 @@
+/* The on-disk state of each container and the status derived from it. */
+#include <config.h>
+#include "state.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "util.h"
+
+static const char *const status_names[] = {
+  [CSTATUS_CREATING] = "creating", [CSTATUS_CREATED] = "created", [CSTATUS_RUNNING] = "running",
+  [CSTATUS_PAUSED] = "paused",     [CSTATUS_STOPPED] = "stopped",
+};
+
+const char *
+cstatus_name (enum cstatus s)
+{
+  return status_names[s];
+}
+
+int
+state_validate_id (const char *id, rt_error_t *err)
+{
+  const char *p;
+
+  if (id == NULL || *id == '\0')
+    return rt_error_set (err, 0, "container id must not be empty");
+  if (strlen (id) > 1024)
+    return rt_error_set (err, 0, "container id `%.32s...` is longer than 1024 bytes", id);
+  if (id[0] == '.')
+    return rt_error_set (err, 0, "invalid container id `%s`: must not start with `.`", id);
+  for (p = id; *p; p++)
+    {
+      unsigned char c = *p;
+      /* The id names a directory and appears in logs: keep it simple. */
+      if (c == '/' || c <= ' ' || c >= 0x7f)
+        return rt_error_set (err, 0, "invalid container id `%s`: only printable characters, no `/`",
+                             id);
+    }
+  return 0;
+}
+
+int
+state_root_open (const char *root, bool create, rt_error_t *err)
+{
+  int fd;
+
+  if (root[0] != '/')
+    return rt_error_set (err, 0, "--root `%s`: must be an absolute path", root);
+  fd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT && create)
+    {
+      if (mkdir_p (root, 0700, err) < 0)
+        return -1;
+      fd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+  if (fd < 0)
+    return rt_error_set (err, errno, "open state root `%s`", root);
+  return fd;
+}
+
+int
+state_dir_create (int rootfd, const char *id, rt_error_t *err)
+{
+  int fd;
+
+  if (mkdirat (rootfd, id, 0700) < 0)
+    {
+      if (errno == EEXIST)
+        return rt_error_set (err, 0, "container `%s` already exists", id);
+      return rt_error_set (err, errno, "create state dir of `%s`", id);
+    }
+  fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return rt_error_set (err, errno, "open state dir of `%s`", id);
+  return fd;
+}
+
+int
+state_dir_open (int rootfd, const char *id, rt_error_t *err)
+{
+  int fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+
+  if (fd < 0 && (errno == ENOENT || errno == ENOTDIR || errno == ELOOP))
+    return rt_error_set (err, 0, "container `%s` does not exist", id);
+  if (fd < 0)
+    return rt_error_set (err, errno, "open state dir of `%s`", id);
+  return fd;
+}
+
+int
+state_dir_remove (int rootfd, const char *id, rt_error_t *err)
+{
+  cleanup_close int fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  DIR *d;
+  struct dirent *de;
+
+  if (fd < 0)
+    return errno == ENOENT ? 0 : rt_error_set (err, errno, "open state dir of `%s`", id);
+  d = fdopendir (steal_fd (&fd));
+  if (d == NULL)
+    return rt_error_set (err, errno, "read state dir of `%s`", id);
+  while ((de = readdir (d)) != NULL)
+    {
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      (void) unlinkat (dirfd (d), de->d_name, 0);
+    }
+  closedir (d);
+  if (unlinkat (rootfd, id, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    return rt_error_set (err, errno, "remove state dir of `%s`", id);
+  return 0;
+}
+
+int
+state_lock (int dirfd, rt_error_t *err)
+{
+  int ret;
+
+  do
+    ret = flock (dirfd, LOCK_EX);
+  while (ret < 0 && errno == EINTR);
+  if (ret < 0)
+    return rt_error_set (err, errno, "lock state dir");
+  return 0;
+}
+
+#define GEN_STR(g, k, v)                                                                           \
+  do                                                                                               \
+    {                                                                                              \
+      yajl_gen_string (g, (const unsigned char *) (k), strlen (k));                                \
+      yajl_gen_string (g, (const unsigned char *) (v), strlen (v));                                \
+    }                                                                                              \
+  while (0)
+
+int
+state_write (int dirfd, const struct cstate *s, rt_error_t *err)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  const unsigned char *buf;
+  size_t len;
+  int ret;
+
+  if (g == NULL)
+    oom ();
+  yajl_gen_map_open (g);
+  GEN_STR (g, "id", s->id);
+  yajl_gen_string (g, (const unsigned char *) "pid", 3);
+  yajl_gen_integer (g, s->pid);
+  yajl_gen_string (g, (const unsigned char *) "start_time", 10);
+  yajl_gen_integer (g, (long long) s->start_time);
+  GEN_STR (g, "bundle", s->bundle);
+  GEN_STR (g, "rootfs", s->rootfs);
+  GEN_STR (g, "created", s->created);
+  GEN_STR (g, "owner", s->owner);
+  yajl_gen_string (g, (const unsigned char *) "own_pidns", 9);
+  yajl_gen_bool (g, s->own_pidns);
+  yajl_gen_map_close (g);
+  yajl_gen_get_buf (g, &buf, &len);
+  ret = write_file_atomic_at (dirfd, STATE_FILE, buf, len, 0600, err);
+  yajl_gen_free (g);
+  return ret;
+}
+
+static char *
+tree_str (yajl_val root, const char *key)
+{
+  const char *path[] = { key, NULL };
+  yajl_val v = yajl_tree_get (root, path, yajl_t_string);
+  return xstrdup (v ? YAJL_GET_STRING (v) : "");
+}
+
+static long long
+tree_int (yajl_val root, const char *key)
+{
+  const char *path[] = { key, NULL };
+  yajl_val v = yajl_tree_get (root, path, yajl_t_number);
+  return v && YAJL_IS_INTEGER (v) ? YAJL_GET_INTEGER (v) : 0;
+}
+
+int
+state_read (int dirfd, struct cstate *s, rt_error_t *err)
+{
+  cleanup_free char *data = NULL;
+  char errbuf[256];
+  const char *own[] = { "own_pidns", NULL };
+  yajl_val root;
+
+  if (read_file_at (dirfd, STATE_FILE, &data, NULL, err) < 0)
+    return -1;
+  root = yajl_tree_parse (data, errbuf, sizeof errbuf);
+  if (root == NULL)
+    return rt_error_set (err, 0, "corrupt " STATE_FILE ": %s", errbuf);
+  memset (s, 0, sizeof *s);
+  s->id = tree_str (root, "id");
+  s->pid = (pid_t) tree_int (root, "pid");
+  s->start_time = (unsigned long long) tree_int (root, "start_time");
+  s->bundle = tree_str (root, "bundle");
+  s->rootfs = tree_str (root, "rootfs");
+  s->created = tree_str (root, "created");
+  s->owner = tree_str (root, "owner");
+  s->own_pidns = YAJL_IS_TRUE (yajl_tree_get (root, own, yajl_t_true));
+  yajl_tree_free (root);
+  return 0;
+}
+
+void
+cstate_clear (struct cstate *s)
+{
+  free (s->id);
+  free (s->bundle);
+  free (s->rootfs);
+  free (s->created);
+  free (s->owner);
+  memset (s, 0, sizeof *s);
+}
+
+bool
+state_pid_alive (const struct cstate *s)
+{
+  unsigned long long st;
+
+  if (s->pid <= 0)
+    return false;
+  st = proc_start_time (s->pid);
+  if (st == 0 || st != s->start_time)
+    return false;
+  /* A zombie has exited: it is stopped even if nobody reaped it yet. */
+  {
+    char path[64];
+    char buf[512];
+    cleanup_close int fd = -1;
+    ssize_t n;
+    char *p;
+
+    snprintf (path, sizeof path, "/proc/%d/stat", (int) s->pid);
+    fd = open (path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      return false;
+    n = read_all (fd, buf, sizeof buf - 1);
+    if (n <= 0)
+      return false;
+    buf[n] = '\0';
+    p = strrchr (buf, ')');
+    if (p && (p[2] == 'Z' || p[2] == 'X'))
+      return false;
+  }
+  return true;
+}
+
+enum cstatus
+state_status (int dirfd, const struct cstate *s)
+{
+  struct stat st;
+
+  if (!state_pid_alive (s))
+    return CSTATUS_STOPPED;
+  if (fstatat (dirfd, STATE_FIFO, &st, AT_SYMLINK_NOFOLLOW) == 0)
+    return CSTATUS_CREATED;
+  return CSTATUS_RUNNING;
+}
+
+static int
+cmp_str (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+char **
+state_list_ids (int rootfd)
+{
+  int fd = openat (rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  size_t n = 0, cap = 8;
+  char **ids = xmalloc (cap * sizeof *ids);
+  DIR *d;
+  struct dirent *de;
+
+  if (fd < 0 || (d = fdopendir (fd)) == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      ids[0] = NULL;
+      return ids;
+    }
+  while ((de = readdir (d)) != NULL)
+    {
+      if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+        continue;
+      if (n + 1 >= cap)
+        ids = xrealloc (ids, (cap *= 2) * sizeof *ids);
+      ids[n++] = xstrdup (de->d_name);
+    }
+  closedir (d);
+  ids[n] = NULL;
+  qsort (ids, n, sizeof *ids, cmp_str);
+  return ids;
+}
+
+char *
+state_now_rfc3339 (void)
+{
+  struct timespec ts;
+  struct tm tm;
+  char buf[64];
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return xasprintf ("%s.%09ldZ", buf, ts.tv_nsec);
+}

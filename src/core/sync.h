@@ -1,0 +1,47 @@
+/* The runtime ↔ init protocol, over a SOCK_SEQPACKET socketpair.
+ *
+ *   runtime (cove create)                     init (container side)
+ *   ─────────────────────                     ─────────────────────
+ *   clone ─────────────────────────────────▶  waits for GO
+ *   write uid_map/gid_map (new userns)
+ *   GO ────────────────────────────────────▶  become root of the userns, time ns,
+ *                                             uts, rootfs_prepare (mounts, /dev)
+ *                     ◀──────────────────────  PREPARED
+ *   prestart + createRuntime hooks
+ *   HOOKS_DONE ────────────────────────────▶  createContainer hooks, pivot_root,
+ *                                             sysctl, [pty: CONSOLE + master fd]
+ *   [send master to --console-socket,
+ *    CONSOLE_DONE] ────────────────────────▶  rootfs_finalize, cwd, rlimits,
+ *                                             sched, exec path lookup
+ *                     ◀──────────────────────  READY
+ *   write state.json and --pid-file, exit     waits for `start` on the exec fifo,
+ *                                             then startContainer hooks, caps,
+ *                                             user, no_new_privs, execve
+ *
+ * At any point init may send ERROR with a one-line message and exit(1);
+ * the runtime then kills it, removes everything it created and reports
+ * the message.  EOF without READY means init died.
+ */
+#ifndef COVE_SYNC_H
+#define COVE_SYNC_H
+
+#include <stdint.h>
+
+enum sync_type
+{
+  SYNC_GO = 1,      /* runtime → init: maps written, begin setup */
+  SYNC_PREPARED,    /* init → runtime: mounts done, run createRuntime hooks */
+  SYNC_HOOKS_DONE,  /* runtime → init: continue */
+  SYNC_CONSOLE,     /* init → runtime: carries the pty master (SCM_RIGHTS) */
+  SYNC_CONSOLE_DONE,/* runtime → init: master delivered */
+  SYNC_READY,       /* init → runtime: waiting for start */
+  SYNC_ERROR,       /* init → runtime: text holds the message */
+};
+
+struct sync_msg
+{
+  uint32_t type;
+  char text[4092];
+};
+
+#endif
