@@ -413,6 +413,52 @@ struct oci_state {
   struct oci_map annotations;
 };
 
+/* The features document (features.md, features-linux.md) that `features`
+ * prints.  Every list is NULL-terminated and left out when NULL; the
+ * optional objects below are written only when their has_ flag is set. */
+struct oci_features_linux {
+  char **namespaces;
+  char **capabilities;
+  bool has_cgroup; /* "cgroup": {v1, v2, systemd, systemdUser, rdma} */
+  bool cgroup_v1;
+  bool cgroup_v2;
+  bool cgroup_systemd;
+  bool cgroup_systemd_user;
+  bool cgroup_rdma;
+  bool has_seccomp; /* "seccomp": {enabled, actions, operators, archs, knownFlags, supportedFlags} */
+  bool seccomp_enabled;
+  char **seccomp_actions;
+  char **seccomp_operators;
+  char **seccomp_archs;
+  char **seccomp_known_flags;
+  char **seccomp_supported_flags;
+  bool has_apparmor; /* "apparmor": {enabled} */
+  bool apparmor_enabled;
+  bool has_selinux; /* "selinux": {enabled} */
+  bool selinux_enabled;
+  bool has_intel_rdt; /* "intelRdt": {enabled, schemata, monitoring} */
+  bool intel_rdt_enabled;
+  bool intel_rdt_schemata;
+  bool intel_rdt_monitoring;
+  bool has_memory_policy; /* "memoryPolicy": {modes, flags} */
+  char **memory_policy_modes;
+  char **memory_policy_flags;
+  bool has_mount_extensions; /* "mountExtensions": {idmap: {enabled}} */
+  bool idmap_enabled;
+  bool has_net_devices; /* "netDevices": {enabled} */
+  bool net_devices_enabled;
+};
+
+struct oci_features {
+  char *oci_version_min; /* required */
+  char *oci_version_max; /* required */
+  char **hooks;
+  char **mount_options;
+  struct oci_map annotations;
+  char **potentially_unsafe_config_annotations;
+  struct oci_features_linux *linux_;
+};
+
 /* Parsing.  On failure, NULL is returned and *errmsg receives a malloc'd
  * one-line message of the form "<file>: <json path>: <problem>", e.g.
  * "config.json: .linux.namespaces[2].type: unknown namespace type \"foo\"".
@@ -440,6 +486,7 @@ char *oci_state_to_json (const struct oci_state *s, bool pretty, size_t *len);
 const char *oci_ns_type_name (enum oci_ns_type t); /* "pid", "network", ... */
 int oci_ns_type_from_name (const char *name); /* -1 when unknown */
 
+char *oci_features_to_json (const struct oci_features *f, bool pretty, size_t *len);
 /* process.json, e.g. for `exec --process` round trips (same rules as above). */
 char *oci_process_to_json (const struct oci_process *p, bool pretty, size_t *len);
 
