@@ -27,6 +27,7 @@
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
+#include "tty-proxy.h"
 #include "util.h"
 
 #ifndef SYS_pidfd_open
@@ -232,8 +233,11 @@ run_runtime_hooks (const struct oci_config *c, const char *id, pid_t pid, const 
                     err);
 }
 
+/* console_master: where a foreground `run` keeps the pty master when no
+ * --console-socket is given (NULL otherwise). */
 static int
-drive_init (const struct create_opts *o, const struct bundle *b, struct spawn *sp, rt_error_t *err)
+drive_init (const struct create_opts *o, const struct bundle *b, struct spawn *sp,
+            int *console_master, rt_error_t *err)
 {
   const struct oci_config *c = b->config;
   struct sync_msg m;
@@ -264,10 +268,15 @@ drive_init (const struct create_opts *o, const struct bundle *b, struct spawn *s
         case SYNC_CONSOLE:
           if (fd < 0)
             return rt_error_set (err, 0, "console: no pty received from init");
-          ret = term_send_to_socket (o->console_socket, fd, "/dev/pts/ptmx", err);
-          close (fd);
-          if (ret < 0)
-            return ret;
+          if (o->console_socket == NULL)
+            *console_master = steal_fd (&fd);
+          else
+            {
+              ret = term_send_to_socket (o->console_socket, fd, "/dev/pts/ptmx", err);
+              close (fd);
+              if (ret < 0)
+                return ret;
+            }
           ret = sync_send (sp->sync_fd, SYNC_CONSOLE_DONE, err);
           break;
         case SYNC_READY:
@@ -312,10 +321,12 @@ kill_and_reap (pid_t pid)
     ;
 }
 
-/* Create; on success *init_pid is the host pid of the waiting init. */
+/* Create; on success *init_pid is the host pid of the waiting init.  With
+ * console_master non-NULL a terminal needs no --console-socket: the
+ * master is returned there (foreground `run`). */
 static int
 create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid_t *init_pid,
-                 rt_error_t *err)
+                 int *console_master, rt_error_t *err)
 {
   struct bundle b;
   struct init_ctx ictx = { 0 };
@@ -336,7 +347,8 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
   if (ret < 0)
     return ret;
   ret = spec_check_runnable (b.config, err);
-  if (ret == 0 && b.config->process->terminal && o->console_socket == NULL)
+  if (ret == 0 && b.config->process->terminal && o->console_socket == NULL
+      && console_master == NULL)
     ret = rt_error_set (err, 0,
                         "config.json: .process.terminal: true requires --console-socket");
   if (ret == 0)
@@ -374,7 +386,7 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
   ret = spawn_init (&ictx, ns_fds, &sp, err);
   if (ret < 0)
     goto fail_state_dir;
-  ret = drive_init (o, &b, &sp, err);
+  ret = drive_init (o, &b, &sp, console_master, err);
   if (ret < 0)
     goto fail_kill_init;
 
@@ -422,7 +434,7 @@ int
 container_create (const struct runtime_opts *rt, const struct create_opts *o, rt_error_t *err)
 {
   pid_t pid;
-  return create_internal (rt, o, &pid, err);
+  return create_internal (rt, o, &pid, NULL, err);
 }
 
 /* ---- commands on an existing container -------------------------------- */
@@ -800,7 +812,9 @@ static volatile pid_t forward_pid;
 static void
 forward_signal (int sig)
 {
-  if (forward_pid > 0)
+  if (sig == SIGWINCH)
+    tty_proxy_winch ();
+  else if (forward_pid > 0)
     kill (forward_pid, sig);
 }
 
@@ -812,13 +826,14 @@ container_run (const struct runtime_opts *rt, const struct create_opts *o, bool 
   struct sigaction sa = { .sa_handler = forward_signal };
   pid_t pid;
   int status = 0;
+  int master = -1;
   size_t i;
 
   *exit_status = 0;
   /* Init may be cloned by an intermediate: be the one that reaps it. */
   if (!detach)
     (void) prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-  if (create_internal (rt, o, &pid, err) < 0)
+  if (create_internal (rt, o, &pid, detach ? NULL : &master, err) < 0)
     return -1;
   if (!detach)
     {
@@ -836,10 +851,19 @@ container_run (const struct runtime_opts *rt, const struct create_opts *o, bool 
       if (!detach)
         while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
           ;
+      if (master >= 0)
+        close (master);
       return -1;
     }
   if (detach)
     return 0;
+  if (master >= 0)
+    {
+      int pfd = syscall (SYS_pidfd_open, pid, 0);
+      tty_proxy_run (master, pfd);
+      if (pfd >= 0)
+        close (pfd);
+    }
   for (;;)
     {
       pid_t w = waitpid (-1, &status, 0);

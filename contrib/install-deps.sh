@@ -1,0 +1,42 @@
+#!/bin/bash
+# install-deps.sh: installs the Debian/Ubuntu packages needed to build cove
+# and run its tests.  Does nothing (and needs no root) when they are all
+# there already; otherwise runs apt-get as root, through sudo if needed.
+set -euo pipefail
+
+packages=(
+  # build
+  autoconf automake pkg-config gcc make libc6-dev git
+  libyajl-dev libseccomp-dev libcap-dev libselinux1-dev
+  go-md2man
+  # tests: the rootfs is a static busybox plus tests/helpers/probe
+  busybox-static jq iproute2 procps util-linux coreutils findutils
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+  [[ $status == ii* ]] || missing+=("$p")
+done
+[ ${#missing[@]} = 0 ] && exit 0
+
+sudo=()
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null || {
+    echo "install-deps: run as root to install: ${missing[*]}" >&2
+    exit 1
+  }
+  sudo=(sudo)
+fi
+
+echo "install-deps: installing ${missing[*]}"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+export DEBIAN_FRONTEND=noninteractive
+if ! { "${sudo[@]}" apt-get update -q \
+       && "${sudo[@]}" apt-get install -y -q --no-install-recommends \
+            "${missing[@]}"; } </dev/null >"$log" 2>&1; then
+  tail -n 30 "$log" >&2
+  echo "install-deps: apt-get failed" >&2
+  exit 1
+fi
