@@ -525,6 +525,27 @@ hooks_with_state (const struct oci_hook *hooks, size_t n, const char *stage, str
   return hooks_run (hooks, n, stage, json, err);
 }
 
+/* poststop failures are warnings only and the remaining hooks still run
+ * (runtime-spec lifecycle step 13). */
+static void
+run_poststop (struct handle *h, const struct oci_config *c)
+{
+  struct bundle b = { .config = (struct oci_config *) c, .path = h->st.bundle };
+  cleanup_free char *json = state_json (h->st.id, "stopped", h->st.pid, &b);
+  size_t i;
+
+  for (i = 0; i < c->hooks->n_poststop; i++)
+    {
+      rt_error_t tmp = NULL;
+      if (hooks_run_one (&c->hooks->poststop[i], "poststop", i, json, &tmp) < 0)
+        {
+          cleanup_free char *t = rt_error_text (tmp);
+          log_warn ("%s", t);
+          rt_error_free (&tmp);
+        }
+    }
+}
+
 /* A pidfd for the container's init, proven to be the process we started. */
 static int
 open_init_pidfd (const struct cstate *s, rt_error_t *err)
@@ -689,16 +710,8 @@ container_delete (const struct runtime_opts *rt, const char *id, bool force, rt_
   c = saved_config (h.dirfd, &tmp);
   rt_error_free (&tmp);
   ret = state_dir_remove (h.rootfd, id, err);
-  /* poststop failures are warnings only (runtime-spec). */
-  if (ret == 0 && c && c->hooks && c->hooks->n_poststop > 0
-      && hooks_with_state (c->hooks->poststop, c->hooks->n_poststop, "poststop", &h, c, "stopped",
-                           &tmp)
-             < 0)
-    {
-      cleanup_free char *t = rt_error_text (tmp);
-      log_warn ("%s", t);
-      rt_error_free (&tmp);
-    }
+  if (ret == 0 && c && c->hooks && c->hooks->n_poststop > 0)
+    run_poststop (&h, c);
   if (c)
     oci_config_free (c);
   handle_close (&h);

@@ -13,5 +13,12 @@
  * and stderr go to the runtime's stderr. */
 int hooks_run (const struct oci_hook *hooks, size_t n, const char *stage, const char *state_json,
                rt_error_t *err);
+/* One hook, hooks[index] of the `stage` list: for poststop, whose failures
+ * are only warnings and must not stop the remaining hooks.  Messages read
+ * "poststop hook `/path` (poststop[1]): exited with status 3", or
+ * "...: killed by signal 9 (SIGKILL)", "...: timed out after 5 s",
+ * "...: exec: No such file or directory". */
+int hooks_run_one (const struct oci_hook *hook, const char *stage, size_t index,
+                   const char *state_json, rt_error_t *err);
 
 #endif

@@ -249,6 +249,7 @@ init_main (const struct init_ctx *ctx)
   };
   cleanup_free char *exe = NULL;
   int keep[2] = { ctx->sync_fd, ctx->fifo_fd };
+  bool has_start_hooks = c->hooks && c->hooks->n_start_container > 0;
 
   sync_fd = ctx->sync_fd;
   /* No fd of the runtime may reach the container; preserved ones excepted. */
@@ -301,7 +302,9 @@ init_main (const struct init_ctx *ctx)
     die_with_error (&err);
   if (c->linux_ && c->linux_->personality && attrs_set_personality (c->linux_->personality, &err) < 0)
     die_with_error (&err);
-  if (p->scheduler && attrs_set_scheduler (p->scheduler, &err) < 0)
+  /* A SCHED_DEADLINE task cannot fork: with startContainer hooks the
+   * policy waits until they ran. */
+  if (p->scheduler && !has_start_hooks && attrs_set_scheduler (p->scheduler, &err) < 0)
     die_with_error (&err);
   if (p->io_priority && attrs_set_io_priority (p->io_priority, &err) < 0)
     die_with_error (&err);
@@ -317,14 +320,17 @@ init_main (const struct init_ctx *ctx)
 
   if (wait_for_start (ctx->fifo_fd, &err) < 0)
     die_with_error (&err);
-  if (c->hooks && c->hooks->n_start_container > 0)
+  if (has_start_hooks)
     {
-      cleanup_free char *state = state_json_for_hooks (ctx, "running");
+      /* The process is not executed yet: runc reports "created" too. */
+      cleanup_free char *state = state_json_for_hooks (ctx, "created");
       if (hooks_run (c->hooks->start_container, c->hooks->n_start_container, "startContainer",
                      state, &err)
           < 0)
         die_with_error (&err);
     }
+  if (p->scheduler && has_start_hooks && attrs_set_scheduler (p->scheduler, &err) < 0)
+    die_with_error (&err);
   if (caps_drop_bounding (p->capabilities, &err) < 0)
     die_with_error (&err);
   if (attrs_set_user (&p->user, &err) < 0)

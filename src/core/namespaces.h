@@ -10,6 +10,8 @@
 
 /* CLONE_NEW* flag of a namespace type. */
 int ns_clone_flag (enum oci_ns_type t);
+/* Name of its entry in /proc/<pid>/ns/ ("net", "mnt", ...). */
+const char *ns_proc_name (enum oci_ns_type t);
 /* CLONE_NEW* flags of the namespaces the config asks to create (no path).
  * CLONE_NEWTIME is left out: init unshares it itself (see ns_enter_time). */
 int ns_new_flags (const struct oci_config *c);
@@ -17,7 +19,9 @@ int ns_new_flags (const struct oci_config *c);
  * NS_GET_NSTYPE that each is of its declared type, and store the fds in
  * fds[OCI_NS_COUNT] (-1 when not joined). */
 int ns_open_paths (const struct oci_config *c, int fds[OCI_NS_COUNT], rt_error_t *err);
-/* setns() into every open fd, user namespace first, mount last; closes them. */
+/* setns() into every open fd and close them.  Order: every type but user
+ * (mount last), then user, then those refused with EPERM before it (see
+ * namespaces.c).  On error all fds are closed too. */
 int ns_join (int fds[OCI_NS_COUNT], rt_error_t *err);
 /* Write uid_map and gid_map (and setgroups deny when unprivileged) of pid. */
 int ns_write_id_maps (pid_t pid, const struct oci_linux *l, rt_error_t *err);

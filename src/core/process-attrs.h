@@ -33,6 +33,9 @@ int caps_apply (const struct oci_capabilities *caps, rt_error_t *err);
 /* Capability name ("CAP_CHOWN") to number, -1 when unknown; and back. */
 int caps_from_name (const char *name);
 const char *caps_name (int cap);
+/* open("/proc/self/<name>", O_WRONLY|O_CLOEXEC), dumpable for the time of
+ * the open so that a non-dumpable init in a user namespace may; -1/errno. */
+int proc_self_open_write (const char *name);
 /* noNewPrivileges */
 int attrs_set_no_new_privs (rt_error_t *err);
 
