@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "git-version.h"
 #include "mount-options.h"
 #include "oci-spec.h"
 #include "process-attrs.h"
@@ -58,7 +59,7 @@ cmd_list (struct global_opts *g, int argc, char **argv)
         puts ("usage: cove list [-q] [--format table|json]");
         return 0;
       default:
-        return 1;
+        return cli_usage (argv[0], "unknown option or missing value `%s`", argv[optind - 1]);
       }
   if (optind != argc)
     return cli_usage ("list", "takes no arguments");
@@ -123,7 +124,7 @@ cmd_spec (struct global_opts *g, int argc, char **argv)
         puts ("usage: cove spec [--rootless] [-b BUNDLE]");
         return 0;
       default:
-        return 1;
+        return cli_usage (argv[0], "unknown option or missing value `%s`", argv[optind - 1]);
       }
   if (optind != argc)
     return cli_usage ("spec", "takes no arguments");

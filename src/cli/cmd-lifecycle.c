@@ -110,7 +110,7 @@ parse_create (const char *cmd, int argc, char **argv, struct create_args *a, boo
                 cmd, is_run ? " [-d] [--keep]" : "");
         exit (0);
       default:
-        return 1;
+        return cli_usage (argv[0], "unknown option or missing value `%s`", argv[optind - 1]);
       }
   if (optind != argc - 1)
     return cli_usage (cmd, "expects exactly one container ID");

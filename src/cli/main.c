@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "git-version.h"
 #include "log.h"
 #include "oci-spec.h"
 #include "util.h"
@@ -119,6 +120,8 @@ main (int argc, char **argv)
   size_t i;
   int c;
 
+  /* Errors are ours, one line each: getopt must not print. */
+  opterr = 0;
   while ((c = getopt_long (argc, argv, "+vh", opts, NULL)) != -1)
     switch (c)
       {
@@ -151,7 +154,7 @@ main (int argc, char **argv)
         print_usage (stdout);
         return 0;
       default:
-        print_usage (stderr);
+        log_error ("unknown or incomplete global option `%s` (see cove --help)", argv[optind - 1]);
         return 1;
       }
   if (log_init (g.log, strcmp (g.log_format, "json") == 0, g.debug) < 0)
@@ -161,7 +164,7 @@ main (int argc, char **argv)
     }
   if (optind >= argc)
     {
-      print_usage (stderr);
+      log_error ("missing command (see cove --help)");
       return 1;
     }
   for (i = 0; i < sizeof commands / sizeof *commands; i++)
