@@ -270,7 +270,12 @@ apply_ambient (uint64_t want, uint64_t permitted, uint64_t inheritable)
         log_warn ("ambient capabilities are not supported by the running kernel: ignored");
       return;
     }
-  warn_dropped (want, want & permitted & inheritable, "ambient", "not permitted and inheritable");
+  /* `runc spec` lists ambient caps without inheritable ones: the kernel
+   * refuses them, runc and crun say nothing, so only debug-log it. */
+  for (c = 0; c < CAPS_BITS; c++)
+    if ((want & BIT (c)) && !(permitted & inheritable & BIT (c)))
+      log_debug ("ambient capability %s skipped: not permitted and inheritable",
+                 cap_label (c, buf));
   want &= permitted & inheritable;
   for (c = 0; c < CAPS_BITS; c++)
     if ((want & BIT (c)) && prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
