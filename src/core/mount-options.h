@@ -24,7 +24,13 @@ struct mount_options
 /* Never fails: unknown options go to data, as the spec says. */
 void mount_options_parse (char **options, struct mount_options *out);
 void mount_options_free (struct mount_options *o);
+/* The per-mount part of flags/clear (ro, nosuid, nodev, noexec, atime,
+ * nodiratime, nosymfollow) as mount_setattr(2) attributes: what a bind
+ * mount needs applied after it is made, since mount(2) ignores flags on
+ * the first MS_BIND.  Superblock flags (sync, lazytime, ...) are dropped. */
+void mount_options_bind_attrs (const struct mount_options *o, uint64_t *attr_set,
+                               uint64_t *attr_clr);
 /* The option names of the spec this runtime understands, for `features`. */
-extern const char *const mount_option_names[];
+extern const char *const mount_option_names[]; /* NULL-terminated */
 
 #endif
