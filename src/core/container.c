@@ -23,6 +23,7 @@
 #include "init.h"
 #include "log.h"
 #include "namespaces.h"
+#include "rootfs.h"
 #include "spec.h"
 #include "state.h"
 #include "sync.h"
@@ -233,6 +234,53 @@ run_runtime_hooks (const struct oci_config *c, const char *id, pid_t pid, const 
                     err);
 }
 
+static bool
+mount_wants_idmap (const struct oci_mount *m)
+{
+  char **o;
+
+  if (m->n_uid_mappings > 0 || m->n_gid_mappings > 0)
+    return true;
+  for (o = m->options; o && *o; o++)
+    if (strcmp (*o, "idmap") == 0 || strcmp (*o, "ridmap") == 0)
+      return true;
+  return false;
+}
+
+/* Inside its user namespace init may not id-map host filesystems: the
+ * runtime makes the detached idmapped trees and hands them over. */
+static int
+send_idmapped_mounts (const struct bundle *b, struct spawn *sp, rt_error_t *err)
+{
+  const struct oci_config *c = b->config;
+  struct rootfs_ctx rctx = { .config = c, .bundle = b->path, .rootfs = b->rootfs, .userns = true };
+  cleanup_free int *fds = NULL;
+  size_t i;
+  int ret = 0;
+
+  for (i = 0; i < c->n_mounts && !mount_wants_idmap (&c->mounts[i]); i++)
+    ;
+  if (i == c->n_mounts)
+    return 0;
+  fds = xmalloc (c->n_mounts * sizeof *fds);
+  for (i = 0; i < c->n_mounts; i++)
+    fds[i] = -1;
+  ret = rootfs_open_idmapped_mounts (&rctx, sp->pid, fds, err);
+  for (i = 0; i < c->n_mounts; i++)
+    {
+      struct sync_msg m = { .type = SYNC_MOUNT_FD };
+      uint32_t idx = i;
+
+      if (fds[i] < 0)
+        continue;
+      memcpy (m.text, &idx, sizeof idx);
+      if (ret == 0)
+        ret = fd_send (sp->sync_fd, fds[i], &m, sizeof m.type + sizeof idx, err);
+      close (fds[i]);
+    }
+  return ret;
+}
+
 /* console_master: where a foreground `run` keeps the pty master when no
  * --console-socket is given (NULL otherwise). */
 static int
@@ -246,6 +294,8 @@ drive_init (const struct create_opts *o, const struct bundle *b, struct spawn *s
   if (oci_config_namespace (c, OCI_NS_USER) && !oci_config_namespace (c, OCI_NS_USER)->path)
     {
       ret = ns_write_id_maps (sp->pid, c->linux_, err);
+      if (ret == 0)
+        ret = send_idmapped_mounts (b, sp, err);
       if (ret < 0)
         return ret;
     }

@@ -77,6 +77,47 @@ sync_expect (uint32_t type, rt_error_t *err)
   return 0;
 }
 
+/* Before GO the runtime may send idmapped mount trees (SYNC_MOUNT_FD):
+ * collect them, indexed like config.mounts. */
+static int
+receive_until_go (const struct oci_config *c, int **mount_fds, rt_error_t *err)
+{
+  for (;;)
+    {
+      struct sync_msg msg;
+      uint32_t idx;
+      int fd = -1;
+      int n = fd_recv (sync_fd, &fd, &msg, sizeof msg, err);
+
+      if (n < 0)
+        return n;
+      if (n == 0)
+        _exit (EXIT_FAILURE); /* the runtime died */
+      if (msg.type == SYNC_GO)
+        return 0;
+      memcpy (&idx, msg.text, sizeof idx);
+      if (msg.type != SYNC_MOUNT_FD || fd < 0 || idx >= c->n_mounts)
+        return rt_error_set (err, 0, "sync: unexpected message %u before GO", msg.type);
+      if (*mount_fds == NULL)
+        {
+          size_t i;
+          *mount_fds = xmalloc (c->n_mounts * sizeof **mount_fds);
+          for (i = 0; i < c->n_mounts; i++)
+            (*mount_fds)[i] = -1;
+        }
+      (*mount_fds)[idx] = fd;
+    }
+}
+
+static void
+close_mount_fds (int *fds, size_t n)
+{
+  size_t i;
+  for (i = 0; fds && i < n; i++)
+    if (fds[i] >= 0)
+      close (fds[i]);
+}
+
 static char *
 state_json_for_hooks (const struct init_ctx *ctx, const char *status)
 {
@@ -248,6 +289,7 @@ init_main (const struct init_ctx *ctx)
     .no_pivot = ctx->no_pivot,
   };
   cleanup_free char *exe = NULL;
+  cleanup_free int *mount_fds = NULL;
   int keep[2] = { ctx->sync_fd, ctx->fifo_fd };
   bool has_start_hooks = c->hooks && c->hooks->n_start_container > 0;
 
@@ -265,8 +307,9 @@ init_main (const struct init_ctx *ctx)
       rt_error_set (&err, errno, "prctl PR_SET_DUMPABLE");
       die_with_error (&err);
     }
-  if (sync_expect (SYNC_GO, &err) < 0)
+  if (receive_until_go (c, &mount_fds, &err) < 0)
     die_with_error (&err);
+  rctx.mount_fds = mount_fds;
   if (ctx->userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     {
       rt_error_set (&err, errno, "become root of the user namespace");
@@ -278,6 +321,7 @@ init_main (const struct init_ctx *ctx)
     die_with_error (&err);
   if (rootfs_prepare (&rctx, &err) < 0)
     die_with_error (&err);
+  close_mount_fds (mount_fds, c->n_mounts);
   if (sync_send (SYNC_PREPARED, &err) < 0 || sync_expect (SYNC_HOOKS_DONE, &err) < 0)
     die_with_error (&err);
   if (c->hooks && c->hooks->n_create_container > 0)

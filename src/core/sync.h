@@ -4,6 +4,7 @@
  *   ─────────────────────                     ─────────────────────
  *   clone ─────────────────────────────────▶  waits for GO
  *   write uid_map/gid_map (new userns)
+ *   [MOUNT_FD + idmapped tree, per mount] ─▶  (kept for rootfs_prepare)
  *   GO ────────────────────────────────────▶  become root of the userns, time ns,
  *                                             uts, rootfs_prepare (mounts, /dev)
  *                     ◀──────────────────────  PREPARED
@@ -36,6 +37,7 @@ enum sync_type
   SYNC_CONSOLE_DONE,/* runtime → init: master delivered */
   SYNC_READY,       /* init → runtime: waiting for start */
   SYNC_ERROR,       /* init → runtime: text holds the message */
+  SYNC_MOUNT_FD,    /* runtime → init: text[0..3] = mount index, fd attached */
 };
 
 struct sync_msg
