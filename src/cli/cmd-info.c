@@ -184,6 +184,15 @@ cmd_features (struct global_opts *g, int argc, char **argv)
   cleanup_free char *json = NULL;
   int i, k = 0;
 
+  if (argc > 1)
+    {
+      if (strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "--help") == 0)
+        {
+          puts ("usage: cove features");
+          return 0;
+        }
+      return cli_usage ("features", "takes no options or arguments, got `%s`", argv[1]);
+    }
   for (i = 0; i < OCI_NS_COUNT; i++)
     ns[i] = (char *) oci_ns_type_name (i);
   ns[OCI_NS_COUNT] = NULL;

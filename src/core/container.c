@@ -23,6 +23,7 @@
 #include "init.h"
 #include "log.h"
 #include "namespaces.h"
+#include "procs.h"
 #include "rootfs.h"
 #include "spec.h"
 #include "state.h"
@@ -204,7 +205,7 @@ static char *
 state_json (const char *id, const char *status, pid_t pid, const struct bundle *b)
 {
   struct oci_state st = {
-    .oci_version = b->config->oci_version,
+    .oci_version = (char *) OCI_VERSION,
     .id = (char *) id,
     .status = (char *) status,
     .pid = pid,
@@ -448,6 +449,14 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
   st.created = state_now_rfc3339 ();
   st.owner = (char *) "";
   st.own_pidns = oci_config_namespace (b.config, OCI_NS_PID) != NULL;
+  {
+    struct mntns_id mid = { 0 };
+    (void) procs_mntns_of (sp.pid, &mid);
+    st.mntns_dev = mid.dev;
+    st.mntns_ino = mid.ino;
+    st.root_dev = mid.root_dev;
+    st.root_ino = mid.root_ino;
+  }
   ret = state_write (dirfd, &st, err);
   free (st.created);
   if (ret == 0 && o->pid_file)
@@ -596,6 +605,9 @@ run_poststop (struct handle *h, const struct oci_config *c)
     }
 }
 
+/* The processes of a container: see procs.h. */
+#define CSTATE_MNTNS(s) { (s)->mntns_dev, (s)->mntns_ino, (s)->root_dev, (s)->root_ino }
+
 /* A pidfd for the container's init, proven to be the process we started. */
 static int
 open_init_pidfd (const struct cstate *s, rt_error_t *err)
@@ -690,6 +702,10 @@ container_kill (const struct runtime_opts *rt, const char *id, int sig, bool all
     ret = rt_error_set (err, 0, "cannot kill container `%s`: it is %s", id, cstatus_name (status));
   else
     ret = signal_init (&h.st, sig, err);
+  /* --all: every process of the container.  SIGKILL to the init of a
+   * private pid namespace already takes them all. */
+  if (ret == 0 && all && !(h.st.own_pidns && sig == SIGKILL))
+    (void) procs_signal_all (&(struct mntns_id) CSTATE_MNTNS (&h.st), sig);
   handle_close (&h);
   return ret;
 }
@@ -757,6 +773,10 @@ container_delete (const struct runtime_opts *rt, const char *id, bool force, rt_
         }
       rt_error_free (&tmp);
     }
+  /* Without a private pid namespace the container's other processes
+   * outlive init: they still share its mount namespace. */
+  if (!h.st.own_pidns)
+    (void) procs_signal_all (&(struct mntns_id) CSTATE_MNTNS (&h.st), SIGKILL);
   c = saved_config (h.dirfd, &tmp);
   rt_error_free (&tmp);
   ret = state_dir_remove (h.rootfd, id, err);
@@ -776,20 +796,22 @@ container_state (const struct runtime_opts *rt, const char *id, char **json, rt_
   rt_error_t tmp = NULL;
   enum cstatus status;
   struct oci_state st = { 0 };
+  cleanup_free char *owner = NULL;
 
   if (handle_open (rt, id, &h, err) < 0)
     return -1;
   status = state_status (h.dirfd, &h.st);
   c = saved_config (h.dirfd, &tmp);
   rt_error_free (&tmp);
-  st.oci_version = c ? c->oci_version : (char *) OCI_VERSION;
+  /* The state complies with our spec version, whatever the config's. */
+  st.oci_version = (char *) OCI_VERSION;
   st.id = h.st.id;
   st.status = (char *) cstatus_name (status);
   st.pid = status == CSTATUS_STOPPED ? 0 : h.st.pid;
   st.bundle = h.st.bundle;
   st.rootfs = h.st.rootfs;
   st.created = h.st.created;
-  st.owner = h.st.owner;
+  st.owner = owner = state_owner (h.dirfd);
   if (c)
     st.annotations = c->annotations;
   *json = oci_state_to_json (&st, true, NULL);
@@ -838,6 +860,8 @@ container_list (const struct runtime_opts *rt, struct container_info **out, size
           continue;
         }
       status = state_status (dfd, &st);
+      free (st.owner);
+      st.owner = state_owner (dfd);
       close (dfd);
       (*out)[k].id = ids[i];
       (*out)[k].pid = status == CSTATUS_STOPPED ? 0 : st.pid;

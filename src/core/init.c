@@ -122,7 +122,7 @@ static char *
 state_json_for_hooks (const struct init_ctx *ctx, const char *status)
 {
   struct oci_state st = {
-    .oci_version = ctx->bundle->config->oci_version,
+    .oci_version = (char *) OCI_VERSION,
     .id = (char *) ctx->id,
     .status = (char *) status,
     .pid = getpid (),

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,6 +166,14 @@ state_write (int dirfd, const struct cstate *s, rt_error_t *err)
   GEN_STR (g, "owner", s->owner);
   yajl_gen_string (g, (const unsigned char *) "own_pidns", 9);
   yajl_gen_bool (g, s->own_pidns);
+  yajl_gen_string (g, (const unsigned char *) "mntns_dev", 9);
+  yajl_gen_integer (g, (long long) s->mntns_dev);
+  yajl_gen_string (g, (const unsigned char *) "mntns_ino", 9);
+  yajl_gen_integer (g, (long long) s->mntns_ino);
+  yajl_gen_string (g, (const unsigned char *) "root_dev", 8);
+  yajl_gen_integer (g, (long long) s->root_dev);
+  yajl_gen_string (g, (const unsigned char *) "root_ino", 8);
+  yajl_gen_integer (g, (long long) s->root_ino);
   yajl_gen_map_close (g);
   yajl_gen_get_buf (g, &buf, &len);
   ret = write_file_atomic_at (dirfd, STATE_FILE, buf, len, 0600, err);
@@ -210,6 +219,10 @@ state_read (int dirfd, struct cstate *s, rt_error_t *err)
   s->created = tree_str (root, "created");
   s->owner = tree_str (root, "owner");
   s->own_pidns = YAJL_IS_TRUE (yajl_tree_get (root, own, yajl_t_true));
+  s->mntns_dev = (unsigned long long) tree_int (root, "mntns_dev");
+  s->mntns_ino = (unsigned long long) tree_int (root, "mntns_ino");
+  s->root_dev = (unsigned long long) tree_int (root, "root_dev");
+  s->root_ino = (unsigned long long) tree_int (root, "root_ino");
   yajl_tree_free (root);
   return 0;
 }
@@ -304,6 +317,20 @@ state_list_ids (int rootfd)
   ids[n] = NULL;
   qsort (ids, n, sizeof *ids, cmp_str);
   return ids;
+}
+
+char *
+state_owner (int dirfd)
+{
+  struct stat st;
+  struct passwd pw, *res = NULL;
+  char buf[1024];
+
+  if (fstat (dirfd, &st) < 0)
+    return xstrdup ("");
+  if (getpwuid_r (st.st_uid, &pw, buf, sizeof buf, &res) == 0 && res)
+    return xstrdup (pw.pw_name);
+  return xasprintf ("%u", (unsigned) st.st_uid);
 }
 
 char *

@@ -23,6 +23,10 @@ struct cstate
   char *created; /* RFC 3339, UTC */
   char *owner;
   bool own_pidns; /* a new pid namespace: killing init kills all */
+  unsigned long long mntns_dev; /* the container's mount namespace, */
+  unsigned long long mntns_ino; /* which all its processes share, */
+  unsigned long long root_dev;  /* and its rootfs, their root */
+  unsigned long long root_ino;
 };
 
 enum cstatus
@@ -61,6 +65,10 @@ bool state_pid_alive (const struct cstate *s);
 
 /* NULL-terminated, malloc'd array of ids (sorted). */
 char **state_list_ids (int rootfd);
+
+/* The user owning the container's state dir, by name ("root"), else
+ * the uid in decimal.  Looked up only for display (NSS is slow). */
+char *state_owner (int dirfd);
 
 /* "2026-11-27T08:11:10.123456789Z" */
 char *state_now_rfc3339 (void);
