@@ -22,6 +22,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "log.h"
+#include "lsm.h"
 #include "namespaces.h"
 #include "procs.h"
 #include "rootfs.h"
@@ -402,6 +403,8 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
       && console_master == NULL)
     ret = rt_error_set (err, 0,
                         "config.json: .process.terminal: true requires --console-socket");
+  if (ret == 0)
+    ret = lsm_check (b.config->process->selinux_label, b.config->process->apparmor_profile, err);
   if (ret == 0)
     ret = ns_open_paths (b.config, ns_fds, err);
   if (ret == 0)

@@ -19,6 +19,7 @@
 
 #include "hooks.h"
 #include "log.h"
+#include "lsm.h"
 #include "namespaces.h"
 #include "process-attrs.h"
 #include "rootfs.h"
@@ -374,6 +375,8 @@ init_main (const struct init_ctx *ctx)
         die_with_error (&err);
     }
   if (p->scheduler && has_start_hooks && attrs_set_scheduler (p->scheduler, &err) < 0)
+    die_with_error (&err);
+  if (lsm_set_exec_labels (p->selinux_label, p->apparmor_profile, &err) < 0)
     die_with_error (&err);
   if (caps_drop_bounding (p->capabilities, &err) < 0)
     die_with_error (&err);
