@@ -166,7 +166,11 @@ cmd_features (struct global_opts *g, int argc, char **argv)
     .has_cgroup = true,
     .has_seccomp = true,
     .has_apparmor = true,
+    .apparmor_enabled = true, /* writes attr files: needs no library */
     .has_selinux = true,
+#ifdef HAVE_SELINUX
+    .selinux_enabled = true,
+#endif
     .has_intel_rdt = true,
     .has_mount_extensions = true,
     .idmap_enabled = true,
