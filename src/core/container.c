@@ -165,43 +165,6 @@ spawn_init (struct init_ctx *ictx, int ns_fds[OCI_NS_COUNT], struct spawn *sp, r
 
 /* ---- the runtime side of the sync protocol ---------------------------- */
 
-static int
-sync_send (int fd, uint32_t type, rt_error_t *err)
-{
-  struct sync_msg m = { .type = type };
-  if (send (fd, &m, sizeof m.type, MSG_NOSIGNAL) < 0)
-    return rt_error_set (err, errno, "sync with the container's init");
-  return 0;
-}
-
-/* Receives one message and an optional fd. */
-static int
-sync_recv (int fd, struct sync_msg *m, int *passed_fd, rt_error_t *err)
-{
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { .iov_base = m, .iov_len = sizeof *m };
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                       .msg_controllen = sizeof cbuf };
-  struct cmsghdr *cm;
-  ssize_t n;
-
-  *passed_fd = -1;
-  do
-    n = recvmsg (fd, &mh, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return rt_error_set (err, errno, "sync with the container's init");
-  if (n == 0)
-    return rt_error_set (err, 0, "the container's init exited during setup");
-  cm = CMSG_FIRSTHDR (&mh);
-  if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-    memcpy (passed_fd, CMSG_DATA (cm), sizeof (int));
-  m->text[sizeof m->text - 1] = '\0';
-  if ((size_t) n <= sizeof m->type)
-    m->text[0] = '\0';
-  return 0;
-}
-
 static char *
 state_json (const char *id, const char *status, pid_t pid, const struct bundle *b)
 {
@@ -309,6 +272,8 @@ drive_init (const struct create_opts *o, const struct bundle *b, struct spawn *s
       ret = sync_recv (sp->sync_fd, &m, &fd, err);
       if (ret < 0)
         return ret;
+      if (ret == 0)
+        return rt_error_set (err, 0, "the container's init exited during setup");
       switch (m.type)
         {
         case SYNC_PREPARED:

@@ -37,45 +37,7 @@ static int sync_fd = -1;
 __attribute__ ((noreturn)) static void
 die_with_error (rt_error_t *err)
 {
-  struct sync_msg msg = { .type = SYNC_ERROR };
-  cleanup_free char *text = rt_error_text (*err);
-
-  snprintf (msg.text, sizeof msg.text, "%s", text);
-  if (sync_fd < 0 || send (sync_fd, &msg, sizeof msg.type + strlen (msg.text) + 1, MSG_NOSIGNAL) < 0)
-    {
-      dprintf (2, "cove: %s\n", msg.text);
-    }
-  _exit (EXIT_FAILURE);
-}
-
-static int
-sync_send (uint32_t type, rt_error_t *err)
-{
-  struct sync_msg msg = { .type = type };
-  if (send (sync_fd, &msg, sizeof msg.type, MSG_NOSIGNAL) < 0)
-    return rt_error_set (err, errno, "sync: send");
-  return 0;
-}
-
-static int
-sync_expect (uint32_t type, rt_error_t *err)
-{
-  struct sync_msg msg;
-  ssize_t n;
-
-  do
-    n = recv (sync_fd, &msg, sizeof msg, 0);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return rt_error_set (err, errno, "sync: receive");
-  if (n == 0)
-    {
-      /* The runtime died: nobody would ever start us. */
-      _exit (EXIT_FAILURE);
-    }
-  if (n < (ssize_t) sizeof msg.type || msg.type != type)
-    return rt_error_set (err, 0, "sync: unexpected message %u, wanted %u", msg.type, type);
-  return 0;
+  sync_die (sync_fd, err);
 }
 
 /* Before GO the runtime may send idmapped mount trees (SYNC_MOUNT_FD):
@@ -158,7 +120,7 @@ setup_terminal (const struct init_ctx *ctx, rt_error_t *err)
   ret = fd_send (sync_fd, master, &msg, sizeof msg.type, err);
   if (ret < 0)
     return ret;
-  ret = sync_expect (SYNC_CONSOLE_DONE, err);
+  ret = sync_expect (sync_fd, SYNC_CONSOLE_DONE, err);
   if (ret < 0)
     return ret;
   ret = rootfs_bind_console (slave, err);
@@ -323,7 +285,7 @@ init_main (const struct init_ctx *ctx)
   if (rootfs_prepare (&rctx, &err) < 0)
     die_with_error (&err);
   close_mount_fds (mount_fds, c->n_mounts);
-  if (sync_send (SYNC_PREPARED, &err) < 0 || sync_expect (SYNC_HOOKS_DONE, &err) < 0)
+  if (sync_send (sync_fd, SYNC_PREPARED, &err) < 0 || sync_expect (sync_fd, SYNC_HOOKS_DONE, &err) < 0)
     die_with_error (&err);
   if (c->hooks && c->hooks->n_create_container > 0)
     {
@@ -358,7 +320,7 @@ init_main (const struct init_ctx *ctx)
   exe = init_find_executable (p->args[0], p->env, &err);
   if (exe == NULL)
     die_with_error (&err);
-  if (sync_send (SYNC_READY, &err) < 0)
+  if (sync_send (sync_fd, SYNC_READY, &err) < 0)
     die_with_error (&err);
   close (sync_fd);
   sync_fd = -1;

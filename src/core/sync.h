@@ -28,6 +28,8 @@
 
 #include <stdint.h>
 
+#include "error.h"
+
 enum sync_type
 {
   SYNC_GO = 1,      /* runtime → init: maps written, begin setup */
@@ -45,5 +47,17 @@ struct sync_msg
   uint32_t type;
   char text[4092];
 };
+
+/* Send a bare message of `type`. */
+int sync_send (int fd, uint32_t type, rt_error_t *err);
+/* Receive one message and an optional fd (-1 if none; O_CLOEXEC).
+ * Returns the bytes received, 0 on EOF. */
+int sync_recv (int fd, struct sync_msg *m, int *passed_fd, rt_error_t *err);
+/* Child side: receive exactly `type`; _exit quietly on EOF (the runtime
+ * died and nobody would continue us). */
+int sync_expect (int fd, uint32_t type, rt_error_t *err);
+/* Child side: report the error (stderr if the socket is gone) and
+ * _exit(1). */
+__attribute__ ((noreturn)) void sync_die (int fd, rt_error_t *err);
 
 #endif
