@@ -21,6 +21,7 @@ int cmd_create (struct global_opts *g, int argc, char **argv);
 int cmd_start (struct global_opts *g, int argc, char **argv);
 int cmd_run (struct global_opts *g, int argc, char **argv);
 int cmd_kill (struct global_opts *g, int argc, char **argv);
+int cmd_exec (struct global_opts *g, int argc, char **argv);
 int cmd_delete (struct global_opts *g, int argc, char **argv);
 int cmd_state (struct global_opts *g, int argc, char **argv);
 int cmd_list (struct global_opts *g, int argc, char **argv);

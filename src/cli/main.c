@@ -25,6 +25,7 @@ static const struct
   { "create", cmd_create, "create a container from a bundle; its process waits for start" },
   { "start", cmd_start, "run the process of a created container" },
   { "run", cmd_run, "create and start a container, wait for it unless --detach" },
+  { "exec", cmd_exec, "run a process in a running container" },
   { "state", cmd_state, "print the state of a container as JSON" },
   { "kill", cmd_kill, "send a signal to a container's init" },
   { "delete", cmd_delete, "delete a stopped container (--force: kill it first)" },

@@ -3,6 +3,7 @@
  * operation either completes or leaves the host as it found it. */
 #include <config.h>
 #include "container.h"
+#include "container-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -466,14 +467,7 @@ container_create (const struct runtime_opts *rt, const struct create_opts *o, rt
 
 /* ---- commands on an existing container -------------------------------- */
 
-struct handle
-{
-  int rootfd;
-  int dirfd;
-  struct cstate st;
-};
-
-static void
+void
 handle_close (struct handle *h)
 {
   if (h->dirfd >= 0)
@@ -485,7 +479,7 @@ handle_close (struct handle *h)
 
 /* Open and lock a container's state; reading state.json comes after the
  * lock so a concurrent create or delete is seen whole. */
-static int
+int
 handle_open (const struct runtime_opts *rt, const char *id, struct handle *h, rt_error_t *err)
 {
   h->rootfd = h->dirfd = -1;
@@ -520,7 +514,7 @@ fail:
   return -1;
 }
 
-static struct oci_config *
+struct oci_config *
 saved_config (int dirfd, rt_error_t *err)
 {
   cleanup_free char *raw = NULL;
@@ -577,7 +571,7 @@ run_poststop (struct handle *h, const struct oci_config *c)
 #define CSTATE_MNTNS(s) { (s)->mntns_dev, (s)->mntns_ino, (s)->root_dev, (s)->root_ino }
 
 /* A pidfd for the container's init, proven to be the process we started. */
-static int
+int
 open_init_pidfd (const struct cstate *s, rt_error_t *err)
 {
   int fd = syscall (SYS_pidfd_open, s->pid, 0);
