@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,17 +318,34 @@ state_list_ids (int rootfd)
   return ids;
 }
 
+/* /etc/passwd read directly: a static binary has no NSS, and for a state
+ * dir's owner the local file is what matters. */
 char *
 state_owner (int dirfd)
 {
+  cleanup_free char *data = NULL;
+  rt_error_t tmp = NULL;
   struct stat st;
-  struct passwd pw, *res = NULL;
-  char buf[1024];
+  char *line, *save = NULL;
 
   if (fstat (dirfd, &st) < 0)
     return xstrdup ("");
-  if (getpwuid_r (st.st_uid, &pw, buf, sizeof buf, &res) == 0 && res)
-    return xstrdup (pw.pw_name);
+  if (read_file_at (AT_FDCWD, "/etc/passwd", &data, NULL, &tmp) < 0)
+    rt_error_free (&tmp);
+  else
+    for (line = strtok_r (data, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+      {
+        char *name = line, *uid;
+        char *c1 = strchr (line, ':');
+        char *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
+
+        if (c2 == NULL)
+          continue;
+        *c1 = '\0';
+        uid = c2 + 1;
+        if (strtoul (uid, NULL, 10) == st.st_uid && (*uid >= '0' && *uid <= '9'))
+          return xstrdup (name);
+      }
   return xasprintf ("%u", (unsigned) st.st_uid);
 }
 
