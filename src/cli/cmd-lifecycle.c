@@ -115,7 +115,8 @@ parse_create (const char *cmd, int argc, char **argv, struct create_args *a, boo
   if (optind != argc - 1)
     return cli_usage (cmd, "expects exactly one container ID");
   a->o.id = argv[optind];
-  a->o.preserve_fds += listen_fds ();
+  a->o.listen_fds = listen_fds ();
+  a->o.preserve_fds += a->o.listen_fds;
   return 0;
 }
 

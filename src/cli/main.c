@@ -12,6 +12,7 @@
 #include "git-version.h"
 #include "log.h"
 #include "oci-spec.h"
+#include "sealed-exe.h"
 #include "util.h"
 
 #define DEFAULT_ROOT "/run/cove"
@@ -123,6 +124,7 @@ main (int argc, char **argv)
 
   /* Errors are ours, one line each: getopt must not print. */
   opterr = 0;
+  sealed_exe_set_argv (argv);
   while ((c = getopt_long (argc, argv, "+vh", opts, NULL)) != -1)
     switch (c)
       {

@@ -27,6 +27,7 @@
 #include "namespaces.h"
 #include "procs.h"
 #include "rootfs.h"
+#include "sealed-exe.h"
 #include "spec.h"
 #include "state.h"
 #include "sync.h"
@@ -339,6 +340,20 @@ kill_and_reap (pid_t pid)
     ;
 }
 
+/* Whether code of the container can run while init is still cove: with
+ * startContainer hooks (their binaries come from the image), or when init
+ * shares a pid namespace with other processes (joined by path, or the
+ * host's).  Then init must run from a sealed copy (sealed-exe.c). */
+static bool
+container_code_meets_init (const struct oci_config *c)
+{
+  const struct oci_namespace *pidns = oci_config_namespace (c, OCI_NS_PID);
+
+  if (c->hooks && c->hooks->n_start_container > 0)
+    return true;
+  return pidns == NULL || pidns->path != NULL;
+}
+
 /* Create; on success *init_pid is the host pid of the waiting init.  With
  * console_master non-NULL a terminal needs no --console-socket: the
  * master is returned there (foreground `run`). */
@@ -365,6 +380,11 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
   if (ret < 0)
     return ret;
   ret = spec_check_runnable (b.config, err);
+  if (ret == 0 && container_code_meets_init (b.config) && !sealed_exe_active ())
+    {
+      spec_bundle_clear (&b);
+      return sealed_exe_reexec (err);
+    }
   if (ret == 0 && b.config->process->terminal && o->console_socket == NULL
       && console_master == NULL)
     ret = rt_error_set (err, 0,
@@ -401,6 +421,7 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
   ictx.id = o->id;
   ictx.fifo_fd = fifo;
   ictx.preserve_fds = o->preserve_fds;
+  ictx.listen_fds = o->listen_fds;
   ictx.no_pivot = o->no_pivot;
   ictx.no_new_keyring = o->no_new_keyring;
   ret = spawn_init (&ictx, ns_fds, &sp, err);
@@ -616,6 +637,13 @@ start_locked (struct handle *h, const char *id, rt_error_t *err)
   if (write (fifo, "0", 1) != 1)
     return rt_error_set (err, errno, "start container `%s`", id);
   (void) unlinkat (h->dirfd, STATE_FIFO, 0);
+  /* Init holds the read end until its execve closes it (close-on-exec):
+   * POLLERR on our end means the process runs (or init died). */
+  {
+    struct pollfd pfd = { .fd = fifo, .events = 0 };
+    while (poll (&pfd, 1, -1) < 0 && errno == EINTR)
+      ;
+  }
 
   c = saved_config (h->dirfd, err);
   if (c == NULL)

@@ -23,7 +23,8 @@ struct create_opts
   const char *pid_file;
   bool no_pivot;
   bool no_new_keyring;
-  int preserve_fds;
+  int preserve_fds; /* includes listen_fds */
+  int listen_fds;   /* $LISTEN_FDS of the caller: socket activation */
 };
 
 int container_create (const struct runtime_opts *rt, const struct create_opts *o, rt_error_t *err);

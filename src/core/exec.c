@@ -24,6 +24,7 @@
 #include "lsm.h"
 #include "namespaces.h"
 #include "process-attrs.h"
+#include "sealed-exe.h"
 #include "sync.h"
 #include "terminal.h"
 #include "tty-proxy.h"
@@ -519,6 +520,9 @@ container_exec (const struct runtime_opts *rt, const struct exec_opts *o, int *s
 
   for (int i = 0; i < OCI_NS_COUNT; i++)
     fds[i] = -1;
+  /* The process runs cove code inside the container until its execve. */
+  if (!sealed_exe_active () && sealed_exe_reexec (err) < 0)
+    return -1;
   if (handle_open (rt, o->id, &h, err) < 0)
     return -1;
   st = state_status (h.dirfd, &h.st);

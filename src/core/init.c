@@ -226,8 +226,26 @@ wait_for_start (int fifo_fd, rt_error_t *err)
       if (read (fifo_fd, &c, 1) == 1)
         break;
     }
-  close (fifo_fd);
+  /* fifo_fd stays open (close-on-exec): `start` waits for it to close, so
+   * poststart hooks run after the process is executed. */
   return 0;
+}
+
+/* Socket activation: the fds the caller passed come with LISTEN_FDS and
+ * LISTEN_PID (our pid, which sd_listen_fds() compares with its own). */
+static char **
+env_with_listen_fds (char **env, int n)
+{
+  size_t len = strv_len (env), i, k = 0;
+  char **out = xmalloc ((len + 3) * sizeof *out);
+
+  for (i = 0; i < len; i++)
+    if (!str_has_prefix (env[i], "LISTEN_FDS=") && !str_has_prefix (env[i], "LISTEN_PID="))
+      out[k++] = env[i];
+  out[k++] = xasprintf ("LISTEN_FDS=%d", n);
+  out[k++] = xasprintf ("LISTEN_PID=%d", (int) getpid ());
+  out[k] = NULL;
+  return out;
 }
 
 static void
@@ -348,7 +366,8 @@ init_main (const struct init_ctx *ctx)
     die_with_error (&err);
   if (p->no_new_privileges && attrs_set_no_new_privs (&err) < 0)
     die_with_error (&err);
-  execve (exe, p->args, p->env ? p->env : (char *[]){ NULL });
+  execve (exe, p->args, ctx->listen_fds > 0 ? env_with_listen_fds (p->env, ctx->listen_fds)
+                       : p->env ? p->env : (char *[]){ NULL });
   rt_error_set (&err, errno, "exec: \"%s\"", exe);
   die_with_error (&err);
 }

@@ -13,6 +13,7 @@ struct init_ctx
   int sync_fd;      /* SOCK_SEQPACKET to the runtime, see sync.h */
   int fifo_fd;      /* exec fifo, read end: `start` writes one byte */
   int preserve_fds; /* fds 3 .. 3+preserve_fds-1 pass to the process */
+  int listen_fds;   /* > 0: set LISTEN_FDS and LISTEN_PID for sd_listen_fds */
   bool userns;      /* clone made a new user namespace */
   bool no_pivot;
   bool no_new_keyring;
