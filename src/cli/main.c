@@ -31,6 +31,11 @@ static const struct
   { "kill", cmd_kill, "send a signal to a container's init" },
   { "delete", cmd_delete, "delete a stopped container (--force: kill it first)" },
   { "list", cmd_list, "list containers" },
+  { "pause", cmd_pause, "freeze every process of a container" },
+  { "resume", cmd_resume, "thaw a paused container" },
+  { "ps", cmd_ps, "list the processes of a container" },
+  { "update", cmd_update, "change the resource limits of a running container" },
+  { "events", cmd_events, "print statistics and OOM events as JSON lines" },
   { "spec", cmd_spec, "write a default config.json" },
   { "features", cmd_features, "print what this runtime supports, as JSON" },
 };

@@ -20,6 +20,8 @@ int handle_open (const struct runtime_opts *rt, const char *id, struct handle *h
 void handle_close (struct handle *h);
 /* The config.json saved at create (edits to the bundle do not count). */
 struct oci_config *saved_config (int dirfd, rt_error_t *err);
+/* state_status plus `paused` from the cgroup freezer. */
+enum cstatus container_status (int dirfd, const struct cstate *st);
 /* A pidfd for init, proven to be the process we started. */
 int open_init_pidfd (const struct cstate *s, rt_error_t *err);
 

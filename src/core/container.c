@@ -4,6 +4,7 @@
 #include <config.h>
 #include "container.h"
 #include "container-internal.h"
+#include "cgroup.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -60,10 +61,25 @@ clone_with_flags (int flags)
   return pid;
 }
 
+/* The same, born inside the cgroup behind cgroup_fd (cgroup v2): the
+ * child never runs a cycle outside it.  Returns -1 with errno when the
+ * kernel cannot (no clone3, no CLONE_INTO_CGROUP): the caller then moves
+ * it with cg_enter. */
+static pid_t
+clone_into_cgroup (int flags, int cgroup_fd)
+{
+  struct clone_args args = { .flags = (unsigned) flags | CLONE_INTO_CGROUP,
+                             .exit_signal = SIGCHLD,
+                             .cgroup = (unsigned) cgroup_fd };
+
+  return syscall (SYS_clone3, &args, sizeof args);
+}
+
 struct spawn
 {
   pid_t pid;
-  int sync_fd; /* runtime end */
+  int sync_fd;    /* runtime end */
+  bool in_cgroup; /* born in the container's cgroup */
 };
 
 static bool
@@ -129,13 +145,17 @@ spawn_via_intermediate (struct init_ctx *ictx, int ns_fds[OCI_NS_COUNT], int fla
   return pid;
 }
 
+/* sp->in_cgroup tells whether init was born in cg (CLONE_INTO_CGROUP). */
 static int
-spawn_init (struct init_ctx *ictx, int ns_fds[OCI_NS_COUNT], struct spawn *sp, rt_error_t *err)
+spawn_init (struct init_ctx *ictx, int ns_fds[OCI_NS_COUNT], const struct cgroup *cg,
+            struct spawn *sp, rt_error_t *err)
 {
   const struct oci_config *c = ictx->bundle->config;
-  int flags = ns_new_flags (c);
+  /* A cgroup namespace takes the cgroup of its creator as root: init
+   * unshares it itself once it is in its cgroup (init.c). */
+  int flags = ns_new_flags (c) & ~CLONE_NEWCGROUP;
   int sv[2];
-  pid_t pid;
+  pid_t pid = -1;
 
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return rt_error_set (err, errno, "socketpair");
@@ -145,7 +165,13 @@ spawn_init (struct init_ctx *ictx, int ns_fds[OCI_NS_COUNT], struct spawn *sp, r
     pid = spawn_via_intermediate (ictx, ns_fds, flags, err);
   else
     {
-      pid = clone_with_flags (flags);
+      if (cg && cg->v2_fd >= 0)
+        {
+          pid = clone_into_cgroup (flags, cg->v2_fd);
+          sp->in_cgroup = pid >= 0;
+        }
+      if (pid < 0)
+        pid = clone_with_flags (flags);
       if (pid == 0)
         {
           close (sv[0]);
@@ -252,11 +278,19 @@ send_idmapped_mounts (const struct bundle *b, struct spawn *sp, rt_error_t *err)
  * --console-socket is given (NULL otherwise). */
 static int
 drive_init (const struct create_opts *o, const struct bundle *b, struct spawn *sp,
-            int *console_master, rt_error_t *err)
+            const struct cgroup *cg, int *console_master, rt_error_t *err)
 {
   const struct oci_config *c = b->config;
   struct sync_msg m;
   int fd, ret;
+
+  /* Before GO: init runs nothing of the container outside its cgroup. */
+  if (cg && !sp->in_cgroup)
+    {
+      ret = cg_enter (cg, sp->pid, err);
+      if (ret < 0)
+        return ret;
+    }
 
   if (oci_config_namespace (c, OCI_NS_USER) && !oci_config_namespace (c, OCI_NS_USER)->path)
     {
@@ -365,6 +399,9 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
   struct init_ctx ictx = { 0 };
   struct spawn sp = { .pid = -1, .sync_fd = -1 };
   struct cstate st = { 0 };
+  struct cgroup cg = { .v2_fd = -1 };
+  cleanup_free char *cg_path = NULL;
+  bool have_cg = false;
   int ns_fds[OCI_NS_COUNT];
   cleanup_close int rootfd = -1;
   cleanup_close int dirfd = -1;
@@ -393,6 +430,13 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
     ret = lsm_check (b.config->process->selinux_label, b.config->process->apparmor_profile, err);
   if (ret == 0)
     ret = ns_open_paths (b.config, ns_fds, err);
+  if (ret == 0 && cg_detect_mode () != CG_MODE_NONE)
+    {
+      const struct oci_linux *l = b.config->linux_;
+      cg_path = cg_resolve_path (l ? l->cgroups_path : NULL, o->id, rt->systemd_cgroup, err);
+      if (cg_path == NULL)
+        ret = -1;
+    }
   if (ret == 0)
     ret = rootfd = state_root_open (rt->root, true, err);
   if (ret < 0)
@@ -414,6 +458,12 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
       if (fifo < 0)
         ret = rt_error_set (err, errno, "open exec fifo");
     }
+  if (ret == 0 && cg_path)
+    {
+      const struct oci_linux *l = b.config->linux_;
+      ret = cg_create (cg_path, l ? l->resources : NULL, &cg, err);
+      have_cg = ret == 0;
+    }
   if (ret < 0)
     goto fail_state_dir;
 
@@ -424,10 +474,10 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
   ictx.listen_fds = o->listen_fds;
   ictx.no_pivot = o->no_pivot;
   ictx.no_new_keyring = o->no_new_keyring;
-  ret = spawn_init (&ictx, ns_fds, &sp, err);
+  ret = spawn_init (&ictx, ns_fds, have_cg ? &cg : NULL, &sp, err);
   if (ret < 0)
-    goto fail_state_dir;
-  ret = drive_init (o, &b, &sp, console_master, err);
+    goto fail_cgroup;
+  ret = drive_init (o, &b, &sp, have_cg ? &cg : NULL, console_master, err);
   if (ret < 0)
     goto fail_kill_init;
 
@@ -438,6 +488,7 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
   st.rootfs = b.rootfs;
   st.created = state_now_rfc3339 ();
   st.owner = (char *) "";
+  st.cgroup_path = have_cg ? cg.path : NULL;
   st.own_pidns = oci_config_namespace (b.config, OCI_NS_PID) != NULL;
   {
     struct mntns_id mid = { 0 };
@@ -458,6 +509,8 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
   for (i = 0; i < OCI_NS_COUNT; i++)
     if (ns_fds[i] >= 0)
       close (ns_fds[i]);
+  if (have_cg)
+    cg_close (&cg);
   spec_bundle_clear (&b);
   *init_pid = sp.pid;
   return 0;
@@ -465,6 +518,14 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
 fail_kill_init:
   close (sp.sync_fd);
   kill_and_reap (sp.pid);
+fail_cgroup:
+  if (have_cg)
+    {
+      rt_error_t tmp = NULL;
+      if (cg_destroy (&cg, &tmp) < 0)
+        rt_error_free (&tmp);
+      cg_close (&cg);
+    }
 fail_state_dir:
   {
     rt_error_t tmp = NULL;
@@ -567,6 +628,73 @@ hooks_with_state (const struct oci_hook *hooks, size_t n, const char *stage, str
   return hooks_run (hooks, n, stage, json, err);
 }
 
+/* The processes of a container: see procs.h. */
+#define CSTATE_MNTNS(s) { (s)->mntns_dev, (s)->mntns_ino, (s)->root_dev, (s)->root_ino }
+
+enum cstatus
+container_status (int dirfd, const struct cstate *st)
+{
+  enum cstatus status = state_status (dirfd, st);
+  struct cgroup cg;
+  rt_error_t tmp = NULL;
+
+  if (status != CSTATUS_RUNNING || st->cgroup_path == NULL || st->cgroup_path[0] == '\0')
+    return status;
+  if (cg_open (st->cgroup_path, &cg, &tmp) < 0)
+    {
+      rt_error_free (&tmp);
+      return status;
+    }
+  if (cg_is_frozen (&cg))
+    status = CSTATUS_PAUSED;
+  cg_close (&cg);
+  return status;
+}
+
+/* Signal every process of the container: through its cgroup, or, without
+ * one, by mount namespace (procs.h). */
+static int
+signal_all (const struct cstate *st, int sig, rt_error_t *err)
+{
+  struct cgroup cg;
+  int ret;
+
+  if (st->cgroup_path == NULL || st->cgroup_path[0] == '\0')
+    {
+      (void) procs_signal_all (&(struct mntns_id) CSTATE_MNTNS (st), sig);
+      return 0;
+    }
+  if (cg_open (st->cgroup_path, &cg, err) < 0)
+    return -1;
+  ret = cg_kill_all (&cg, sig, err);
+  cg_close (&cg);
+  return ret;
+}
+
+/* Remove the container's cgroup, killing what is left in it. */
+static int
+destroy_cgroup (const struct cstate *st, rt_error_t *err)
+{
+  struct cgroup cg;
+  int ret;
+
+  if (st->cgroup_path == NULL || st->cgroup_path[0] == '\0')
+    return 0;
+  if (cg_open (st->cgroup_path, &cg, err) < 0)
+    {
+      /* Already gone (removed from outside, or a repeated delete). */
+      if (*err && (*err)->errnum == ENOENT)
+        {
+          rt_error_free (err);
+          return 0;
+        }
+      return -1;
+    }
+  ret = cg_destroy (&cg, err);
+  cg_close (&cg);
+  return ret;
+}
+
 /* poststop failures are warnings only and the remaining hooks still run
  * (runtime-spec lifecycle step 13). */
 static void
@@ -587,9 +715,6 @@ run_poststop (struct handle *h, const struct oci_config *c)
         }
     }
 }
-
-/* The processes of a container: see procs.h. */
-#define CSTATE_MNTNS(s) { (s)->mntns_dev, (s)->mntns_ino, (s)->root_dev, (s)->root_ino }
 
 /* A pidfd for the container's init, proven to be the process we started. */
 int
@@ -687,15 +812,13 @@ container_kill (const struct runtime_opts *rt, const char *id, int sig, bool all
 
   if (handle_open (rt, id, &h, err) < 0)
     return -1;
-  status = state_status (h.dirfd, &h.st);
+  status = container_status (h.dirfd, &h.st);
   if (status != CSTATUS_CREATED && status != CSTATUS_RUNNING && status != CSTATUS_PAUSED)
     ret = rt_error_set (err, 0, "cannot kill container `%s`: it is %s", id, cstatus_name (status));
+  else if (all)
+    ret = signal_all (&h.st, sig, err);
   else
     ret = signal_init (&h.st, sig, err);
-  /* --all: every process of the container.  SIGKILL to the init of a
-   * private pid namespace already takes them all. */
-  if (ret == 0 && all && !(h.st.own_pidns && sig == SIGKILL))
-    (void) procs_signal_all (&(struct mntns_id) CSTATE_MNTNS (&h.st), sig);
   handle_close (&h);
   return ret;
 }
@@ -740,7 +863,7 @@ container_delete (const struct runtime_opts *rt, const char *id, bool force, rt_
         }
       return -1;
     }
-  status = state_status (h.dirfd, &h.st);
+  status = container_status (h.dirfd, &h.st);
   if (status == CSTATUS_RUNNING || status == CSTATUS_PAUSED)
     {
       if (!force)
@@ -749,6 +872,19 @@ container_delete (const struct runtime_opts *rt, const char *id, bool force, rt_
           return rt_error_set (err, 0, "cannot delete container `%s`: it is %s (use --force)", id,
                                cstatus_name (status));
         }
+    }
+  if (status == CSTATUS_PAUSED)
+    {
+      /* Frozen tasks die only once thawed. */
+      struct cgroup cg;
+      if (cg_open (h.st.cgroup_path, &cg, &tmp) == 0)
+        {
+          (void) cg_kill_all (&cg, SIGKILL, &tmp);
+          rt_error_free (&tmp);
+          (void) cg_freeze (&cg, false, &tmp);
+          cg_close (&cg);
+        }
+      rt_error_free (&tmp);
     }
   if (status != CSTATUS_STOPPED)
     {
@@ -764,8 +900,17 @@ container_delete (const struct runtime_opts *rt, const char *id, bool force, rt_
       rt_error_free (&tmp);
     }
   /* Without a private pid namespace the container's other processes
-   * outlive init: they still share its mount namespace. */
-  if (!h.st.own_pidns)
+   * outlive init; the cgroup (or, without one, the mount namespace)
+   * still finds them. */
+  if (h.st.cgroup_path && h.st.cgroup_path[0])
+    {
+      if (destroy_cgroup (&h.st, err) < 0)
+        {
+          handle_close (&h);
+          return rt_error_wrap (err, "delete container `%s`", id);
+        }
+    }
+  else if (!h.st.own_pidns)
     (void) procs_signal_all (&(struct mntns_id) CSTATE_MNTNS (&h.st), SIGKILL);
   c = saved_config (h.dirfd, &tmp);
   rt_error_free (&tmp);
@@ -790,7 +935,7 @@ container_state (const struct runtime_opts *rt, const char *id, char **json, rt_
 
   if (handle_open (rt, id, &h, err) < 0)
     return -1;
-  status = state_status (h.dirfd, &h.st);
+  status = container_status (h.dirfd, &h.st);
   c = saved_config (h.dirfd, &tmp);
   rt_error_free (&tmp);
   /* The state complies with our spec version, whatever the config's. */
@@ -849,7 +994,7 @@ container_list (const struct runtime_opts *rt, struct container_info **out, size
           free (ids[i]);
           continue;
         }
-      status = state_status (dfd, &st);
+      status = container_status (dfd, &st);
       free (st.owner);
       st.owner = state_owner (dfd);
       close (dfd);

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "container-internal.h"
 #include "init.h"
 #include "log.h"
@@ -525,7 +526,7 @@ container_exec (const struct runtime_opts *rt, const struct exec_opts *o, int *s
     return -1;
   if (handle_open (rt, o->id, &h, err) < 0)
     return -1;
-  st = state_status (h.dirfd, &h.st);
+  st = container_status (h.dirfd, &h.st);
   if (st == CSTATUS_STOPPED)
     {
       rt_error_set (err, 0, "cannot exec in container `%s`: it is stopped", o->id);
@@ -574,6 +575,18 @@ container_exec (const struct runtime_opts *rt, const struct exec_opts *o, int *s
   close_ns_fds (fds);
   if (pid < 0)
     goto out;
+  if (h.st.cgroup_path && h.st.cgroup_path[0])
+    {
+      struct cgroup cg;
+      int r = cg_open (h.st.cgroup_path, &cg, err);
+      if (r == 0)
+        {
+          r = cg_enter (&cg, pid, err);
+          cg_close (&cg);
+        }
+      if (r < 0)
+        goto fail_kill;
+    }
   /* Release the lock: a long exec must not block state or delete. */
   handle_close (&h);
   h.rootfd = h.dirfd = -1;

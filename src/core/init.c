@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,6 +295,12 @@ init_main (const struct init_ctx *ctx)
   if (ctx->userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     {
       rt_error_set (&err, errno, "become root of the user namespace");
+      die_with_error (&err);
+    }
+  /* Now in its cgroup: a new cgroup namespace is rooted there. */
+  if (has_new_ns (c, OCI_NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
+    {
+      rt_error_set (&err, errno, "unshare the cgroup namespace");
       die_with_error (&err);
     }
   if (has_new_ns (c, OCI_NS_TIME) && ns_enter_time (c->linux_, &err) < 0)

@@ -163,6 +163,7 @@ state_write (int dirfd, const struct cstate *s, rt_error_t *err)
   GEN_STR (g, "rootfs", s->rootfs);
   GEN_STR (g, "created", s->created);
   GEN_STR (g, "owner", s->owner);
+  GEN_STR (g, "cgroup_path", s->cgroup_path ? s->cgroup_path : "");
   yajl_gen_string (g, (const unsigned char *) "own_pidns", 9);
   yajl_gen_bool (g, s->own_pidns);
   yajl_gen_string (g, (const unsigned char *) "mntns_dev", 9);
@@ -217,6 +218,7 @@ state_read (int dirfd, struct cstate *s, rt_error_t *err)
   s->rootfs = tree_str (root, "rootfs");
   s->created = tree_str (root, "created");
   s->owner = tree_str (root, "owner");
+  s->cgroup_path = tree_str (root, "cgroup_path");
   s->own_pidns = YAJL_IS_TRUE (yajl_tree_get (root, own, yajl_t_true));
   s->mntns_dev = (unsigned long long) tree_int (root, "mntns_dev");
   s->mntns_ino = (unsigned long long) tree_int (root, "mntns_ino");
@@ -234,6 +236,7 @@ cstate_clear (struct cstate *s)
   free (s->rootfs);
   free (s->created);
   free (s->owner);
+  free (s->cgroup_path);
   memset (s, 0, sizeof *s);
 }
 

@@ -27,6 +27,7 @@ struct cstate
   unsigned long long mntns_ino; /* which all its processes share, */
   unsigned long long root_dev;  /* and its rootfs, their root */
   unsigned long long root_ino;
+  char *cgroup_path; /* "" when the container has no cgroup */
 };
 
 enum cstatus
