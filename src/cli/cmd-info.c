@@ -14,6 +14,7 @@
 #include "mount-options.h"
 #include "oci-spec.h"
 #include "process-attrs.h"
+#include "seccomp-bpf.h"
 #include "spec.h"
 #include "util.h"
 
@@ -159,12 +160,21 @@ cmd_features (struct global_opts *g, int argc, char **argv)
   char *ann_keys[] = { "io.github.cove.version", "io.github.cove.commit" };
   char *ann_values[] = { (char *) PACKAGE_VERSION, (char *) GIT_COMMIT };
   char *none[] = { NULL };
+  char *supported[8] = { NULL };
   /* Decided at compile time, as the features document requires. */
   struct oci_features_linux l = {
     .namespaces = ns,
     .capabilities = caps,
     .has_cgroup = true,
     .has_seccomp = true,
+#ifdef HAVE_SECCOMP
+    .seccomp_enabled = true,
+    .seccomp_actions = (char **) oci_seccomp_action_names,
+    .seccomp_operators = (char **) oci_seccomp_op_names,
+    .seccomp_archs = (char **) oci_seccomp_arch_names,
+    .seccomp_known_flags = (char **) oci_seccomp_flag_names,
+    .seccomp_supported_flags = supported,
+#endif
     .has_apparmor = true,
     .apparmor_enabled = true, /* writes attr files: needs no library */
     .has_selinux = true,
@@ -197,6 +207,12 @@ cmd_features (struct global_opts *g, int argc, char **argv)
         }
       return cli_usage ("features", "takes no options or arguments, got `%s`", argv[1]);
     }
+#ifdef HAVE_SECCOMP
+  for (i = 0; oci_seccomp_flag_names[i] && k < 7; i++)
+    if (seccomp_flag_supported (oci_seccomp_flag_names[i]))
+      supported[k++] = (char *) oci_seccomp_flag_names[i];
+  k = 0;
+#endif
   for (i = 0; i < OCI_NS_COUNT; i++)
     ns[i] = (char *) oci_ns_type_name (i);
   ns[OCI_NS_COUNT] = NULL;

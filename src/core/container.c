@@ -28,6 +28,7 @@
 #include "namespaces.h"
 #include "procs.h"
 #include "rootfs.h"
+#include "seccomp-bpf.h"
 #include "sealed-exe.h"
 #include "spec.h"
 #include "state.h"
@@ -332,6 +333,18 @@ drive_init (const struct create_opts *o, const struct bundle *b, struct spawn *s
             }
           ret = sync_send (sp->sync_fd, SYNC_CONSOLE_DONE, err);
           break;
+        case SYNC_SECCOMP:
+          if (fd < 0)
+            return rt_error_set (err, 0, "seccomp: no notify fd received from init");
+          {
+            const struct oci_seccomp *sc = c->linux_->seccomp;
+            cleanup_free char *st = state_json (o->id, "creating", sp->pid, b);
+            cleanup_free char *msg = seccomp_listener_message (sp->pid, sc->listener_metadata, st);
+            ret = seccomp_send_to_listener (sc->listener_path, fd, msg, err);
+          }
+          if (ret == 0)
+            ret = sync_send (sp->sync_fd, SYNC_SECCOMP_DONE, err);
+          break;
         case SYNC_READY:
           return 0;
         case SYNC_ERROR:
@@ -401,6 +414,7 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
   struct cstate st = { 0 };
   struct cgroup cg = { .v2_fd = -1 };
   cleanup_free char *cg_path = NULL;
+  cleanup_seccomp_filter struct seccomp_filter *filter = NULL;
   bool have_cg = false;
   int ns_fds[OCI_NS_COUNT];
   cleanup_close int rootfd = -1;
@@ -428,6 +442,10 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
                         "config.json: .process.terminal: true requires --console-socket");
   if (ret == 0)
     ret = lsm_check (b.config->process->selinux_label, b.config->process->apparmor_profile, err);
+  /* Compiled here, before any side effect: a bad profile fails cleanly,
+   * and init only has to load the program. */
+  if (ret == 0 && b.config->linux_)
+    ret = seccomp_compile (b.config->linux_->seccomp, &filter, err);
   if (ret == 0)
     ret = ns_open_paths (b.config, ns_fds, err);
   if (ret == 0 && cg_detect_mode () != CG_MODE_NONE)
@@ -474,6 +492,7 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
   ictx.listen_fds = o->listen_fds;
   ictx.no_pivot = o->no_pivot;
   ictx.no_new_keyring = o->no_new_keyring;
+  ictx.seccomp = filter;
   ret = spawn_init (&ictx, ns_fds, have_cg ? &cg : NULL, &sp, err);
   if (ret < 0)
     goto fail_cgroup;

@@ -25,6 +25,7 @@
 #include "lsm.h"
 #include "namespaces.h"
 #include "process-attrs.h"
+#include "seccomp-bpf.h"
 #include "sealed-exe.h"
 #include "sync.h"
 #include "terminal.h"
@@ -225,6 +226,7 @@ build_process (const struct exec_opts *o, const struct oci_config *c, rt_error_t
 struct exec_child
 {
   const struct oci_process *p;
+  const struct seccomp_filter *seccomp; /* the container's, NULL = none */
   int sync_fd;
   int preserve_fds;
   bool join_userns;
@@ -248,6 +250,18 @@ setup_exec_terminal (const struct exec_child *ec, rt_error_t *err)
     return ret;
   return term_setup_slave (slave, ec->p->has_console_size, ec->p->console_height,
                            ec->p->console_width, err);
+}
+
+static int
+load_seccomp_with_listener (const struct exec_child *ec, rt_error_t *err)
+{
+  struct sync_msg msg = { .type = SYNC_SECCOMP };
+  cleanup_close int nfd = -1;
+  int ret = seccomp_load_bpf (ec->seccomp, &nfd, err);
+
+  if (ret == 0)
+    ret = fd_send (ec->sync_fd, nfd, &msg, sizeof msg.type, err);
+  return ret < 0 ? ret : sync_expect (ec->sync_fd, SYNC_SECCOMP_DONE, err);
 }
 
 /* In the container's namespaces (setns of the mount namespace made its
@@ -296,10 +310,19 @@ exec_child_main (const struct exec_child *ec)
     sync_die (ec->sync_fd, &err);
   if (lsm_set_exec_labels (p->selinux_label, p->apparmor_profile, &err) < 0)
     sync_die (ec->sync_fd, &err);
+  /* The same placements as init's (init.c), for the same reasons. */
+  if (ec->seccomp && ec->seccomp->listener && load_seccomp_with_listener (ec, &err) < 0)
+    sync_die (ec->sync_fd, &err);
+  if (ec->seccomp && !ec->seccomp->listener && !p->no_new_privileges
+      && seccomp_load_bpf (ec->seccomp, NULL, &err) < 0)
+    sync_die (ec->sync_fd, &err);
   if (caps_drop_bounding (p->capabilities, &err) < 0 || attrs_set_user (&p->user, &err) < 0
       || caps_apply (p->capabilities, &err) < 0)
     sync_die (ec->sync_fd, &err);
   if (p->no_new_privileges && attrs_set_no_new_privs (&err) < 0)
+    sync_die (ec->sync_fd, &err);
+  if (ec->seccomp && !ec->seccomp->listener && p->no_new_privileges
+      && seccomp_load_bpf (ec->seccomp, NULL, &err) < 0)
     sync_die (ec->sync_fd, &err);
   execve (exe, p->args, p->env ? p->env : (char *[]){ NULL });
   rt_error_set (&err, errno, "exec: \"%s\"", exe);
@@ -409,7 +432,8 @@ spawn_exec (struct exec_child *ec, int fds[OCI_NS_COUNT], rt_error_t *err)
 
 /* Drive the process until it execs (EOF on the sync socket). */
 static int
-drive_exec (const struct exec_opts *o, int sock, int *console_master, rt_error_t *err)
+drive_exec (const struct exec_opts *o, int sock, pid_t pid, const struct oci_config *c,
+            int *console_master, rt_error_t *err)
 {
   for (;;)
     {
@@ -423,6 +447,20 @@ drive_exec (const struct exec_opts *o, int sock, int *console_master, rt_error_t
         return 0;
       if (m.type == SYNC_ERROR)
         return rt_error_set (err, 0, "%s", m.text);
+      if (m.type == SYNC_SECCOMP && fd >= 0)
+        {
+          const struct oci_seccomp *sc = c->linux_->seccomp;
+          struct oci_state st = { .oci_version = (char *) OCI_VERSION, .id = (char *) o->id,
+                                  .status = (char *) "running", .pid = pid };
+          cleanup_free char *json = oci_state_to_json (&st, false, NULL);
+          cleanup_free char *msg = seccomp_listener_message (pid, sc->listener_metadata, json);
+          int ret = seccomp_send_to_listener (sc->listener_path, fd, msg, err);
+
+          close (fd);
+          if (ret < 0 || sync_send (sock, SYNC_SECCOMP_DONE, err) < 0)
+            return -1;
+          continue;
+        }
       if (m.type != SYNC_CONSOLE || fd < 0)
         {
           if (fd >= 0)
@@ -512,6 +550,7 @@ container_exec (const struct runtime_opts *rt, const struct exec_opts *o, int *s
   struct oci_config *c = NULL;
   struct oci_process *p = NULL;
   struct exec_child ec = { 0 };
+  cleanup_seccomp_filter struct seccomp_filter *filter = NULL;
   enum cstatus st;
   int fds[OCI_NS_COUNT];
   int sv[2] = { -1, -1 };
@@ -544,6 +583,9 @@ container_exec (const struct runtime_opts *rt, const struct exec_opts *o, int *s
   p = build_process (o, c, err);
   if (p == NULL)
     goto out;
+  if (c->linux_ && seccomp_compile (c->linux_->seccomp, &filter, err) < 0)
+    goto out;
+  ec.seccomp = filter;
   if (p->terminal && o->detach && o->console_socket == NULL)
     {
       rt_error_set (err, 0, "exec: --tty with --detach requires --console-socket");
@@ -592,7 +634,7 @@ container_exec (const struct runtime_opts *rt, const struct exec_opts *o, int *s
   h.rootfd = h.dirfd = -1;
   if (o->pid_file && write_exec_pid_file (o->pid_file, pid, err) < 0)
     goto fail_kill;
-  if (sync_send (sv[0], SYNC_GO, err) < 0 || drive_exec (o, sv[0], &master, err) < 0)
+  if (sync_send (sv[0], SYNC_GO, err) < 0 || drive_exec (o, sv[0], pid, c, &master, err) < 0)
     goto fail_kill;
   close (sv[0]);
   sv[0] = -1;

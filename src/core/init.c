@@ -82,6 +82,20 @@ close_mount_fds (int *fds, size_t n)
       close (fds[i]);
 }
 
+/* The notify fd must reach listenerPath on the host, which only the
+ * runtime can connect to, and only until READY: load before READY. */
+static int
+load_seccomp_with_listener (const struct seccomp_filter *f, rt_error_t *err)
+{
+  struct sync_msg msg = { .type = SYNC_SECCOMP };
+  cleanup_close int nfd = -1;
+  int ret = seccomp_load_bpf (f, &nfd, err);
+
+  if (ret == 0)
+    ret = fd_send (sync_fd, nfd, &msg, sizeof msg.type, err);
+  return ret < 0 ? ret : sync_expect (sync_fd, SYNC_SECCOMP_DONE, err);
+}
+
 static char *
 state_json_for_hooks (const struct init_ctx *ctx, const char *status)
 {
@@ -274,6 +288,7 @@ init_main (const struct init_ctx *ctx)
   cleanup_free int *mount_fds = NULL;
   int keep[2] = { ctx->sync_fd, ctx->fifo_fd };
   bool has_start_hooks = c->hooks && c->hooks->n_start_container > 0;
+  char **envp;
 
   sync_fd = ctx->sync_fd;
   /* No fd of the runtime may reach the container; preserved ones excepted. */
@@ -345,6 +360,8 @@ init_main (const struct init_ctx *ctx)
   exe = init_find_executable (p->args[0], p->env, &err);
   if (exe == NULL)
     die_with_error (&err);
+  if (ctx->seccomp && ctx->seccomp->listener && load_seccomp_with_listener (ctx->seccomp, &err) < 0)
+    die_with_error (&err);
   if (sync_send (sync_fd, SYNC_READY, &err) < 0)
     die_with_error (&err);
   close (sync_fd);
@@ -365,6 +382,11 @@ init_main (const struct init_ctx *ctx)
     die_with_error (&err);
   if (lsm_set_exec_labels (p->selinux_label, p->apparmor_profile, &err) < 0)
     die_with_error (&err);
+  /* Without no_new_privs the kernel wants CAP_SYS_ADMIN to load a filter:
+   * load while init still has it. */
+  if (ctx->seccomp && !ctx->seccomp->listener && !p->no_new_privileges
+      && seccomp_load_bpf (ctx->seccomp, NULL, &err) < 0)
+    die_with_error (&err);
   if (caps_drop_bounding (p->capabilities, &err) < 0)
     die_with_error (&err);
   if (attrs_set_user (&p->user, &err) < 0)
@@ -373,8 +395,13 @@ init_main (const struct init_ctx *ctx)
     die_with_error (&err);
   if (p->no_new_privileges && attrs_set_no_new_privs (&err) < 0)
     die_with_error (&err);
-  execve (exe, p->args, ctx->listen_fds > 0 ? env_with_listen_fds (p->env, ctx->listen_fds)
-                       : p->env ? p->env : (char *[]){ NULL });
+  envp = ctx->listen_fds > 0 ? env_with_listen_fds (p->env, ctx->listen_fds)
+         : p->env ? p->env : (char *[]){ NULL };
+  /* Last, so the profile only has to allow execve itself. */
+  if (ctx->seccomp && !ctx->seccomp->listener && p->no_new_privileges
+      && seccomp_load_bpf (ctx->seccomp, NULL, &err) < 0)
+    die_with_error (&err);
+  execve (exe, p->args, envp);
   rt_error_set (&err, errno, "exec: \"%s\"", exe);
   die_with_error (&err);
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "seccomp-bpf.h"
 #include "spec.h"
 
 struct init_ctx
@@ -15,6 +16,7 @@ struct init_ctx
   int preserve_fds; /* fds 3 .. 3+preserve_fds-1 pass to the process */
   int listen_fds;   /* > 0: set LISTEN_FDS and LISTEN_PID for sd_listen_fds */
   bool userns;      /* clone made a new user namespace */
+  const struct seccomp_filter *seccomp; /* compiled by the runtime; borrowed; NULL = none */
   bool no_pivot;
   bool no_new_keyring;
 };

@@ -31,6 +31,13 @@ struct seccomp_filter
 int seccomp_compile (const struct oci_seccomp *s, struct seccomp_filter **out, rt_error_t *err);
 void seccomp_filter_free (struct seccomp_filter *f); /* NULL-safe */
 
+static inline void
+seccomp_filter_freep (struct seccomp_filter **f)
+{
+  seccomp_filter_free (*f);
+}
+#define cleanup_seccomp_filter __attribute__ ((cleanup (seccomp_filter_freep)))
+
 /* Install the filter on the calling thread with seccomp(2).  Needs
  * no_new_privs or CAP_SYS_ADMIN in the current user namespace.  When the
  * filter has a listener, *notify_fd receives the notification fd
@@ -40,8 +47,9 @@ int seccomp_load_bpf (const struct seccomp_filter *f, int *notify_fd, rt_error_t
 
 /* The "container process state" for listenerPath (runtime-spec
  * config-linux.md): {ociVersion, fds:["seccompFd"], pid, metadata, state}.
- * state_json is the container's state document (status "creating"), pid
- * the init's pid as the runtime sees it, metadata may be NULL.  Malloc'd. */
+ * state_json is the container's state document ("creating" at create),
+ * pid the filtered process as the runtime sees it (init, or the process
+ * of `exec`), metadata may be NULL.  Malloc'd. */
 char *seccomp_listener_message (pid_t pid, const char *metadata, const char *state_json);
 /* Connect to the AF_UNIX SOCK_STREAM socket at path, send message with
  * notify_fd as SCM_RIGHTS on the first sendmsg, close.  notify_fd stays

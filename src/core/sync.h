@@ -14,10 +14,12 @@
  *   [send master to --console-socket,
  *    CONSOLE_DONE] ────────────────────────▶  rootfs_finalize, cwd, rlimits,
  *                                             sched, exec path lookup
+ *                     ◀──────────────────────  [listener: load seccomp, SECCOMP + fd]
+ *   [send to listenerPath, SECCOMP_DONE] ──▶
  *                     ◀──────────────────────  READY
  *   write state.json and --pid-file, exit     waits for `start` on the exec fifo,
  *                                             then startContainer hooks, caps,
- *                                             user, no_new_privs, execve
+ *                                             user, no_new_privs, seccomp, execve
  *
  * At any point init may send ERROR with a one-line message and exit(1);
  * the runtime then kills it, removes everything it created and reports
@@ -40,6 +42,8 @@ enum sync_type
   SYNC_READY,       /* init → runtime: waiting for start */
   SYNC_ERROR,       /* init → runtime: text holds the message */
   SYNC_MOUNT_FD,    /* runtime → init: text[0..3] = mount index, fd attached */
+  SYNC_SECCOMP,     /* init → runtime: the seccomp notify fd (SCM_RIGHTS) */
+  SYNC_SECCOMP_DONE,/* runtime → init: state and fd sent to listenerPath */
 };
 
 struct sync_msg
