@@ -15,7 +15,7 @@
 #include "sealed-exe.h"
 #include "util.h"
 
-#define DEFAULT_ROOT "/run/cove"
+#define DEFAULT_ROOT RUNTIME_DEFAULT_ROOT
 
 static const struct
 {

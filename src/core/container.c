@@ -401,6 +401,22 @@ container_code_meets_init (const struct oci_config *c)
   return pidns == NULL || pidns->path != NULL;
 }
 
+/* Without linux.cgroupsPath the cgroup is named after the id; under a
+ * --root other than the default, a hash of the root keeps two state roots
+ * with the same id apart (engines always give cgroupsPath). */
+static char *
+default_cgroup_name (const char *root, const char *id)
+{
+  uint32_t h = 2166136261u; /* FNV-1a */
+  const char *p;
+
+  if (strcmp (root, RUNTIME_DEFAULT_ROOT) == 0)
+    return xstrdup (id);
+  for (p = root; *p; p++)
+    h = (h ^ (unsigned char) *p) * 16777619u;
+  return xasprintf ("%s-%08x", id, h);
+}
+
 /* Create; on success *init_pid is the host pid of the waiting init.  With
  * console_master non-NULL a terminal needs no --console-socket: the
  * master is returned there (foreground `run`). */
@@ -451,7 +467,8 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
   if (ret == 0 && cg_detect_mode () != CG_MODE_NONE)
     {
       const struct oci_linux *l = b.config->linux_;
-      cg_path = cg_resolve_path (l ? l->cgroups_path : NULL, o->id, rt->systemd_cgroup, err);
+      cleanup_free char *name = default_cgroup_name (rt->root, o->id);
+      cg_path = cg_resolve_path (l ? l->cgroups_path : NULL, name, rt->systemd_cgroup, err);
       if (cg_path == NULL)
         ret = -1;
     }

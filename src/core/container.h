@@ -8,6 +8,8 @@
 
 #include "error.h"
 
+#define RUNTIME_DEFAULT_ROOT "/run/cove"
+
 struct runtime_opts
 {
   const char *root; /* state root, absolute */
