@@ -208,8 +208,8 @@ cg_bpf_dev_build (const struct oci_device_cgroup *rules, size_t n, bool with_def
   emit (&p, insn (BPF_ALU | BPF_MOV | BPF_X, REG_TYPE, REG_ACCESS, 0, 0));
   emit (&p, insn (BPF_ALU | BPF_AND | BPF_K, REG_TYPE, 0, 0, 0xffff));
   emit (&p, insn (BPF_ALU | BPF_RSH | BPF_K, REG_ACCESS, 0, 0, 16));
-  emit (&p, insn (BPF_LDX | BPF_MEM | BPF_W, REG_MAJOR, REG_CTX, 0, 4));
-  emit (&p, insn (BPF_LDX | BPF_MEM | BPF_W, REG_MINOR, REG_CTX, 0, 8));
+  emit (&p, insn (BPF_LDX | BPF_MEM | BPF_W, REG_MAJOR, REG_CTX, 4, 0));
+  emit (&p, insn (BPF_LDX | BPF_MEM | BPF_W, REG_MINOR, REG_CTX, 8, 0));
 
   /* Last rule first: the first block that matches decides. */
   for (i = total; i-- > 0;)
