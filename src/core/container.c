@@ -525,6 +525,7 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
   st.created = state_now_rfc3339 ();
   st.owner = (char *) "";
   st.cgroup_path = have_cg ? cg.path : NULL;
+  st.cgroup_created_depth = have_cg && cg.created ? cg.created_depth : 0;
   st.own_pidns = oci_config_namespace (b.config, OCI_NS_PID) != NULL;
   {
     struct mntns_id mid = { 0 };
@@ -726,6 +727,9 @@ destroy_cgroup (const struct cstate *st, rt_error_t *err)
         }
       return -1;
     }
+  /* Remove only what create made: the depth it recorded. */
+  cg.created = st->cgroup_created_depth > 0;
+  cg.created_depth = st->cgroup_created_depth;
   ret = cg_destroy (&cg, err);
   cg_close (&cg);
   return ret;

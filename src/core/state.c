@@ -164,6 +164,8 @@ state_write (int dirfd, const struct cstate *s, rt_error_t *err)
   GEN_STR (g, "created", s->created);
   GEN_STR (g, "owner", s->owner);
   GEN_STR (g, "cgroup_path", s->cgroup_path ? s->cgroup_path : "");
+  yajl_gen_string (g, (const unsigned char *) "cgroup_created_depth", 20);
+  yajl_gen_integer (g, s->cgroup_created_depth);
   yajl_gen_string (g, (const unsigned char *) "own_pidns", 9);
   yajl_gen_bool (g, s->own_pidns);
   yajl_gen_string (g, (const unsigned char *) "mntns_dev", 9);
@@ -219,6 +221,7 @@ state_read (int dirfd, struct cstate *s, rt_error_t *err)
   s->created = tree_str (root, "created");
   s->owner = tree_str (root, "owner");
   s->cgroup_path = tree_str (root, "cgroup_path");
+  s->cgroup_created_depth = (unsigned) tree_int (root, "cgroup_created_depth");
   s->own_pidns = YAJL_IS_TRUE (yajl_tree_get (root, own, yajl_t_true));
   s->mntns_dev = (unsigned long long) tree_int (root, "mntns_dev");
   s->mntns_ino = (unsigned long long) tree_int (root, "mntns_ino");

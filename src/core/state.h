@@ -28,6 +28,7 @@ struct cstate
   unsigned long long root_dev;  /* and its rootfs, their root */
   unsigned long long root_ino;
   char *cgroup_path; /* "" when the container has no cgroup */
+  unsigned cgroup_created_depth; /* trailing components create made (0: none) */
 };
 
 enum cstatus
