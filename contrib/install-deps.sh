@@ -9,9 +9,14 @@ packages=(
   autoconf automake pkg-config gcc make libc6-dev git
   libyajl-dev libseccomp-dev libcap-dev libselinux1-dev
   go-md2man
-  # tests: the rootfs is a static busybox plus tests/helpers/probe
+  # the demo and test rootfs: a static busybox plus tests/helpers/probe
   busybox-static jq iproute2 procps util-linux coreutils findutils
 )
+# --tests: what only the test suite needs (the cgroup v2 VM, the race
+# test's renameat2, rootless id ranges).
+if [ "${1:-}" = --tests ]; then
+  packages+=(qemu-system-x86 kmod cpio xz-utils python3 perl uidmap)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -11,6 +11,6 @@ if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then
     "$0" "$@"
 fi
 
-contrib/install-deps.sh
+contrib/install-deps.sh --tests
 contrib/build.sh
 exec tests/run.sh "$@"

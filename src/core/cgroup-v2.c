@@ -215,23 +215,6 @@ has_word (const char *list, const char *word)
   return false;
 }
 
-/* The value of "key value" in a flat-keyed file (cpu.stat, cgroup.events,
- * memory.events, memory.stat).  false when absent. */
-static bool
-keyed_u64 (const char *text, const char *key, uint64_t *val)
-{
-  size_t kl = strlen (key);
-  const char *line;
-
-  for (line = text; line && *line; line = strchr (line, '\n'), line = line ? line + 1 : NULL)
-    if (strncmp (line, key, kl) == 0 && line[kl] == ' ')
-      {
-        *val = strtoull (line + kl + 1, NULL, 10);
-        return true;
-      }
-  return false;
-}
-
 /* A file holding one number or "max" (max => UINT64_MAX).  0 when it
  * cannot be read: stats are best effort. */
 static uint64_t
@@ -240,14 +223,14 @@ read_u64_at (int dirfd, const char *file)
   cleanup_free char *text = NULL;
   rt_error_t tmp = NULL;
 
+  uint64_t v;
+
   if (read_file_at (dirfd, file, &text, NULL, &tmp) < 0)
     {
       rt_error_free (&tmp);
       return 0;
     }
-  if (strncmp (text, "max", 3) == 0)
-    return UINT64_MAX;
-  return strtoull (text, NULL, 10);
+  return cg_parse_u64 (text, &v) ? v : 0;
 }
 
 static bool
@@ -261,7 +244,7 @@ read_keyed_at (int dirfd, const char *file, const char *key, uint64_t *val)
       rt_error_free (&tmp);
       return false;
     }
-  return keyed_u64 (text, key, val);
+  return cg_parse_kv (text, key, val);
 }
 
 /* ------------------------------------------------------------------ */
@@ -301,7 +284,7 @@ enable_controllers (int dirfd, const char *where)
   if (read_file_at (dirfd, "cgroup.controllers", &avail, NULL, &tmp) < 0
       || read_file_at (dirfd, "cgroup.subtree_control", &enabled, NULL, &tmp) < 0)
     {
-      log_debug ("cgroup: %s: cannot read its controllers", where);
+      log_debug ("cgroup: above `%s`: cannot read the controllers", where);
       rt_error_free (&tmp);
       return;
     }
@@ -313,7 +296,7 @@ enable_controllers (int dirfd, const char *where)
         continue;
       if (cg_writef (dirfd, "cgroup.subtree_control", &tmp, "+%s", c) < 0)
         {
-          log_debug ("cgroup: %s: enable %s: %s", where, c, tmp->msg);
+          log_debug ("cgroup: above `%s`: enable %s: %s", where, c, tmp->msg);
           rt_error_free (&tmp);
         }
     }
@@ -571,9 +554,10 @@ check_unified_controllers (int dirfd, const struct oci_map *unified, rt_error_t 
   for (i = 0; i < unified->len; i++)
     {
       const char *k = unified->keys[i];
-      cleanup_free char *ctl = xstrdup (k);
+      cleanup_free char *ctl = cg_unified_controller (k);
 
-      *strchr (ctl, '.') = '\0';
+      if (ctl == NULL)
+        return rt_error_set (err, 0, "linux.resources.unified: `%s` is not a control file name", k);
       if (strcmp (ctl, "cgroup") != 0 && !has_word (avail, ctl))
         return rt_error_set (err, 0,
                              "linux.resources.unified: controller \"%s\" is not available "
@@ -789,14 +773,12 @@ apply_rdma (int dirfd, const struct oci_rdma *r, size_t n, rt_error_t *err)
 
   for (i = 0; i < n; i++)
     {
-      cleanup_free char *h = r[i].has_hca_handles ? xasprintf (" hca_handle=%u", r[i].hca_handles)
-                                                   : xstrdup ("");
-      cleanup_free char *o = r[i].has_hca_objects ? xasprintf (" hca_object=%u", r[i].hca_objects)
-                                                   : xstrdup ("");
+      cleanup_free char *line = NULL;
 
       if (!r[i].has_hca_handles && !r[i].has_hca_objects)
         continue;
-      ret = cg_writef (dirfd, "rdma.max", err, "%s%s%s", r[i].device, h, o);
+      line = cg_rdma_max (&r[i]);
+      ret = cg_write (dirfd, "rdma.max", line, err);
       if (ret < 0)
         return ret;
     }
@@ -840,6 +822,15 @@ apply_resources (int dirfd, const struct oci_resources *res, const struct cg_bpf
   if (ret == 0 && devprog->len > 0)
     {
       ret = cg_bpf_dev_install (dirfd, devprog, err);
+      /* Rootless, bpf(2) is refused; the rules would add nothing anyway:
+       * a user namespace can make no device node, and a host node bound
+       * in keeps the host's permissions (runc and crun go on too). */
+      if (ret < 0 && geteuid () != 0 && ((*err)->errnum == EPERM || (*err)->errnum == EACCES))
+        {
+          log_warn ("rootless: linux.resources.devices not applied (%s)", (*err)->msg);
+          rt_error_free (err);
+          ret = 0;
+        }
       if (ret < 0)
         rt_error_wrap (err, "linux.resources.devices");
     }
@@ -875,7 +866,7 @@ read_event (int fd, const char *key, uint64_t *val)
   if (n <= 0)
     return false;
   buf[n] = '\0';
-  return keyed_u64 (buf, key, val);
+  return cg_parse_kv (buf, key, val);
 }
 
 static int64_t
@@ -1011,13 +1002,28 @@ v2_update (const struct cgroup *cg, const struct oci_resources *res, rt_error_t 
 {
   struct cg_bpf_prog devprog = { 0 };
   cleanup_close int dirfd = -1;
+  struct oci_resources with_limit;
+  struct oci_memory mem;
   int ret;
 
-  ret = check_resources (res, &devprog, err);
-  if (ret < 0)
-    goto out;
   dirfd = leaf_fd (cg, err);
-  ret = dirfd < 0 ? -1 : 0;
+  if (dirfd < 0)
+    return -1;
+  /* `update --memory-swap` alone: the swap is memory plus swap over the
+   * limit in force. */
+  if (res && res->memory && res->memory->has_swap && res->memory->swap > 0
+      && !(res->memory->has_limit && res->memory->limit != 0))
+    {
+      uint64_t cur = read_u64_at (dirfd, "memory.max");
+
+      mem = *res->memory;
+      mem.has_limit = true;
+      mem.limit = cur == UINT64_MAX || cur > INT64_MAX ? -1 : (int64_t) cur;
+      with_limit = *res;
+      with_limit.memory = &mem;
+      res = &with_limit;
+    }
+  ret = check_resources (res, &devprog, err);
   /* checkBeforeUpdate: a limit below what is in use would make the
    * kernel reclaim hard or OOM-kill; refuse it instead. */
   if (ret == 0 && res && res->memory && res->memory->has_check_before_update
@@ -1033,7 +1039,6 @@ v2_update (const struct cgroup *cg, const struct oci_resources *res, rt_error_t 
     }
   if (ret == 0)
     ret = apply_resources (dirfd, res, &devprog, err);
-out:
   cg_bpf_prog_clear (&devprog);
   return ret;
 }

@@ -107,7 +107,8 @@ test_swap (void)
   int64_t out;
   char *msg;
 
-  is_int (swap_of (true, 100 << 20, true, 300 << 20, &out, &msg), 1, "swap 300M, limit 100M: written");
+  is_int (swap_of (true, 100 << 20, true, 300 << 20, &out, &msg), 1,
+          "swap 300M, limit 100M: written");
   is_int (out, 200 << 20, "  memory.swap.max = swap - limit");
   free (msg);
   is_int (swap_of (true, 100 << 20, true, 100 << 20, &out, &msg), 1, "swap == limit: written");
@@ -412,7 +413,8 @@ test_bpf_examples (void)
   }
   {
     struct oci_device_cgroup r[] = { RULE (true, 'c', 240, 0, "r") };
-    struct oci_device_cgroup d[] = { RULE (true, 'a', -1, -1, "rwm"), RULE (false, 'c', 240, 0, "w") };
+    struct oci_device_cgroup d[]
+        = { RULE (true, 'a', -1, -1, "rwm"), RULE (false, 'c', 240, 0, "w") };
 
     is_int (decide (r, 1, false, 'c', 240, 0, "r"), 1, "allow r: read allowed");
     is_int (decide (r, 1, false, 'c', 240, 0, "w"), 0, "allow r: write denied");
@@ -435,7 +437,8 @@ test_bpf_examples (void)
   {
     /* A rule matching everything ends the program: what is before it can
      * never be reached, and the verifier refuses unreachable code. */
-    struct oci_device_cgroup r[] = { RULE (false, 'c', 1, 3, "rwm"), RULE (true, 'a', -1, -1, "rwm") };
+    struct oci_device_cgroup r[]
+        = { RULE (false, 'c', 1, 3, "rwm"), RULE (true, 'a', -1, -1, "rwm") };
 
     ok (cg_bpf_dev_build (r, 2, false, &p, &err) == 0 && p.len == 8,
         "an unconditional last rule ends the program (8 instructions)");
