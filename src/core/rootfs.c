@@ -30,6 +30,7 @@
 
 #include "devices.h"
 #include "mount-options.h"
+#include "rootfs-cgroup.h"
 #include "safe-path.h"
 #include "util.h"
 
@@ -453,7 +454,7 @@ mount_bind (const struct rootfs_ctx *ctx, int root_fd, size_t idx, const struct 
 
 /* Filesystems a user namespace may not mount itself, replaced by a
  * read-only recursive bind of the host's: sysfs without a network
- * namespace of our own, and (for now, on cgroup v1 hybrid hosts) cgroup.
+ * namespace of our own, and mqueue.
  * Option flags are only added: an atime change or a clear could hit a
  * locked flag of the host's mounts. */
 static int
@@ -695,7 +696,8 @@ mount_entry (const struct rootfs_ctx *ctx, int root_fd, size_t idx, rt_error_t *
   else if (bind || mount_wants_idmap (m, &o))
     ret = mount_bind (ctx, root_fd, idx, &o, err);
   else if (str_eq (m->type, "cgroup") || str_eq (m->type, "cgroup2"))
-    ret = mount_host_copy (root_fd, m, &o, "/sys/fs/cgroup", err);
+    ret = rootfs_mount_cgroup (root_fd, m, &o, oci_config_namespace (ctx->config, OCI_NS_CGROUP),
+                               err);
   else if (str_eq (m->type, "sysfs") && ctx->userns && !has_own_netns (ctx->config))
     ret = mount_host_copy (root_fd, m, &o, "/sys", err);
   else

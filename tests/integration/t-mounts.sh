@@ -5,7 +5,9 @@
 # readonlyPaths and maskedPaths; config.mounts in order, with bind flags,
 # recursive read-only, file-onto-file binds, tmpfs data, relative sources and
 # destinations, missing parents created, unknown options passed as data; an
-# idmap bind in a user namespace; the cgroup and sysfs mounts read-only.
+# idmap bind in a user namespace; the cgroup mount (the container's own
+# cgroups and limits in the host's layout, with or without a cgroup or user
+# namespace, read-only or not); sysfs read-only.
 #
 # Host mounts a test makes live under $T and are undone by the test; the last
 # test checks that none is left.
@@ -539,7 +541,8 @@ test_idmap_userns () {
 test_cgroup_readonly () {
   local sub host_dev
   new_bundle /bin/sh -c '/probe mountinfo
-    for d in /sys/fs/cgroup/*/; do touch "$d/cove-test" 2>&1; break; done; true'
+    for d in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+      [ -d "$d" ] || continue; touch "$d/cove-test" 2>&1; break; done; true'
   add_mount '{ destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup",
                options: ["nosuid", "noexec", "nodev", "relatime", "ro"] }'
   run_ct
@@ -600,6 +603,180 @@ test_sysfs_readonly () {
     "touch in /sys and /sys/kernel (output: $(results))"
 }
 
+# ---------------------------------------------------------------------------
+# The cgroup mount in more detail: with and without a cgroup namespace, in a
+# user namespace, read-write.  On a v1 or hybrid host each hierarchy under
+# the destination shows the container's cgroup; on a v2 host the
+# destination is that cgroup.
+
+CG_LIMIT=134217728
+
+# host_cgroup_v2: the host mounts cgroup2 at /sys/fs/cgroup itself.
+host_cgroup_v2 () {
+  [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]
+}
+
+# cg_view_bundle [OPTIONS_JSON]: a bundle whose container mounts cgroups at
+# /sys/fs/cgroup (default options: read-only, as engines mount it), has a
+# memory limit of $CG_LIMIT, and prints, in @@-marked sections, its
+# mountinfo, /proc/self/cgroup, the names at /sys/fs/cgroup, its memory
+# limit as read under /sys/fs/cgroup, and the directories one and two
+# levels down.
+cg_view_bundle () {
+  local limit_file=/sys/fs/cgroup/memory/memory.limit_in_bytes
+  host_cgroup_v2 && limit_file=/sys/fs/cgroup/memory.max
+  new_bundle /bin/sh -c '/probe mountinfo; echo @@cgroup; cat /proc/self/cgroup
+    echo @@names; ls -A /sys/fs/cgroup; echo @@limit; cat "$0"; echo @@dirs
+    for d in /sys/fs/cgroup/*/; do
+      [ -d "$d" ] && echo "1 $d"
+      for s in "$d"*/; do [ -d "$s" ] && echo "2 $s"; done
+    done; echo @@end' "$limit_file"
+  add_mount '{ destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: $o }' \
+    --argjson o "${1:-[\"nosuid\", \"noexec\", \"nodev\", \"relatime\", \"ro\"]}"
+  cfg '.linux.resources.memory.limit = ($l | tonumber)' --arg l "$CG_LIMIT"
+}
+
+# cg_section NAME: the lines of section @@NAME of $output ("": those
+# before the first section, the mountinfo).
+cg_section () {
+  awk -v s="@@$1" 'BEGIN { on = (s == "@@") } /^@@/ { on = ($0 == s); next } on' <<<"$output"
+}
+
+# cg_mounts: "mountpoint root fstype super opts" for each cgroup mount at or
+# under /sys/fs/cgroup in the container's mountinfo.
+cg_mounts () {
+  cg_section "" | awk '($5 == "/sys/fs/cgroup" || $5 ~ "^/sys/fs/cgroup/") && / - cgroup2? / {
+      for (i = 7; $i != "-"; i++) ;
+      print $5, $4, $(i + 1), $(i + 3), $6 }'
+}
+
+# cg_path_of FSTYPE SUPER: the path /proc/self/cgroup (section @@cgroup)
+# gives for the hierarchy with these superblock options (v2: no
+# controllers; v1: all of the line's controllers are among SUPER).
+cg_path_of () {
+  local line ctrls
+  while IFS= read -r line; do
+    ctrls=${line#*:}
+    ctrls=${ctrls%%:*}
+    if [ "$1" = cgroup2 ]; then
+      [ -z "$ctrls" ] || continue
+    else
+      [ -n "$ctrls" ] || continue
+      ! tr ',' '\n' <<<"$ctrls" | grep -qvxF -f <(tr ',' '\n' <<<"$2") || continue
+    fi
+    echo "${line#*:*:}"
+    return
+  done < <(cg_section cgroup)
+}
+
+# assert_cg_view NS: the checks both cases share, NS being "cgroupns" (then
+# every hierarchy's root, and init's cgroup in it, is the namespace's "/")
+# or "host".
+assert_cg_view () {
+  local mp root fstype super opts want n=0 host_names
+  while read -r mp root fstype super opts; do
+    want=$(cg_path_of "$fstype" "$super")
+    [ -n "$want" ] || fail "no line of /proc/self/cgroup for $mp ($fstype $super)"
+    assert_eq "$root" "$want" "root of the hierarchy at $mp ($super)"
+    if [ "$1" = cgroupns ]; then
+      assert_eq "$root" / "root of $mp in the container's cgroup namespace"
+    else
+      assert_ne "$root" / "root of $mp without a cgroup namespace (the host's root)"
+    fi
+    n=$((n + 1))
+  done < <(cg_mounts)
+  [ "$n" -gt 0 ] || fail "no cgroup hierarchy is mounted at or under /sys/fs/cgroup"
+  # The config's limit, read where the container looks for it.
+  assert_eq "$(cg_section limit)" "$CG_LIMIT" "memory limit read in /sys/fs/cgroup"
+  if host_cgroup_v2; then
+    assert_eq "$(mi_get /sys/fs/cgroup fstype)" cgroup2 "file system at /sys/fs/cgroup"
+    assert_eq "$(cg_section dirs)" "" "cgroups below the container's own"
+    return
+  fi
+  assert_eq "$(mi_get /sys/fs/cgroup fstype)" tmpfs "file system at /sys/fs/cgroup"
+  # The host's names: its hierarchies and the symlinks to them.
+  host_names=$(
+    awk '$5 ~ "^/sys/fs/cgroup/[^/]+$" && / - cgroup2? / { sub("^/sys/fs/cgroup/", "", $5); print $5 }' \
+      /proc/self/mountinfo
+    for e in /sys/fs/cgroup/*; do
+      if [ -L "$e" ] && [ -d "/sys/fs/cgroup/$(readlink "$e")" ]; then echo "${e##*/}"; fi
+    done
+  )
+  assert_eq "$(cg_section names | sort)" "$(sort -u <<<"$host_names")" "names in /sys/fs/cgroup"
+  # Nothing below the container's own cgroup: no other container's.
+  assert_eq "$(cg_section dirs | grep '^2 ' || true)" "" "cgroups below the container's own"
+}
+
+test_cgroup_view_host_ns () {
+  cg_view_bundle
+  run_ct
+  assert_cg_view host
+}
+
+test_cgroup_view_cgroupns () {
+  cg_view_bundle
+  cfg '.linux.namespaces += [ { type: "cgroup" } ]'
+  run_ct
+  assert_cg_view cgroupns
+  # A new mount of each hierarchy (its source is "cgroup"), not a bind of
+  # the host's.
+  assert_eq "$(cg_mounts | awk '{ print $1 }' | sort)" \
+    "$(cg_section "" | awk '($5 == "/sys/fs/cgroup" || $5 ~ "^/sys/fs/cgroup/") && / - cgroup2? cgroup2? / { print $5 }' | sort)" \
+    "cgroup mounts whose source is cgroup/cgroup2"
+}
+
+# Mounted read-only, every part of the view is: a hierarchy and the tmpfs.
+assert_cg_readonly () {
+  local mp opts
+  while read -r mp _ _ _ opts; do
+    assert_opt "$opts" ro "per-mount options of $mp"
+  done < <(cg_mounts)
+  assert_opt "$(mi_get /sys/fs/cgroup opts)" ro "per-mount options of /sys/fs/cgroup"
+}
+
+# In a user namespace a new cgroup mount needs a cgroup namespace of the
+# container's own; without one the host's directories are bound.
+cg_userns () {
+  cg_view_bundle
+  cfg '.linux.namespaces += [ { type: "user" } ]
+    | .linux.uidMappings = [ { containerID: 0, hostID: 100000, size: 65536 } ]
+    | .linux.gidMappings = [ { containerID: 0, hostID: 100000, size: 65536 } ]'
+  chown -R 100000:100000 "$BUNDLE/rootfs"
+}
+
+test_cgroup_view_userns () {
+  cg_userns
+  run_ct
+  assert_cg_view host
+  assert_cg_readonly
+}
+
+test_cgroup_view_userns_cgroupns () {
+  cg_userns
+  cfg '.linux.namespaces += [ { type: "cgroup" } ]'
+  run_ct
+  assert_cg_view cgroupns
+  assert_cg_readonly
+}
+
+# Without "ro" the container may manage its own cgroup (privileged engines
+# mount it so): a sub-cgroup can be made and removed, and no part of the
+# view is read-only.
+test_cgroup_view_rw () {
+  local dir=/sys/fs/cgroup/pids/cove-sub mp opts
+  host_cgroup_v2 && dir=/sys/fs/cgroup/cove-sub
+  new_bundle /bin/sh -c '/probe mountinfo; echo @@made
+    mkdir "$0" && rmdir "$0" && echo ok' "$dir"
+  add_mount '{ destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup",
+               options: ["rprivate", "nosuid", "noexec", "nodev", "relatime", "rw"] }'
+  run_ct
+  while read -r mp _ _ _ opts; do
+    assert_no_opt "$opts" ro "per-mount options of $mp"
+  done < <(cg_mounts)
+  assert_no_opt "$(mi_get /sys/fs/cgroup opts)" ro "per-mount options of /sys/fs/cgroup"
+  assert_eq "$(cg_section made)" ok "mkdir and rmdir of $dir"
+}
+
 # Run last: every mount a test made on the host is gone.
 test_no_host_mounts_left () {
   assert_no_host_mount "$T"
@@ -624,6 +801,11 @@ run_test "mounts are made in order" test_mount_order
 run_test "idmap bind in a user namespace" test_idmap_userns
 run_test "cgroup mount is read-only" test_cgroup_readonly
 run_test "cgroup mount shows the container's own cgroups" test_cgroup_own_hierarchy
+run_test "cgroup mount: own limits and the host's layout, no cgroup namespace" test_cgroup_view_host_ns
+run_test "cgroup mount: own limits and the host's layout, in a cgroup namespace" test_cgroup_view_cgroupns
+run_test "cgroup mount in a user namespace" test_cgroup_view_userns
+run_test "cgroup mount in a user and a cgroup namespace" test_cgroup_view_userns_cgroupns
+run_test "cgroup mount without ro is writable" test_cgroup_view_rw
 run_test "sysfs is read-only" test_sysfs_readonly
 run_test "no mount left on the host" test_no_host_mounts_left
 done_testing
