@@ -1,11 +1,14 @@
 /* cove: global options, the command table, dispatch. */
 #include <config.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -22,6 +25,7 @@ static const struct
   const char *name;
   command_fn fn;
   const char *summary;
+  bool no_state; /* never touches the state root */
 } commands[] = {
   { "create", cmd_create, "create a container from a bundle; its process waits for start" },
   { "start", cmd_start, "run the process of a created container" },
@@ -36,8 +40,8 @@ static const struct
   { "ps", cmd_ps, "list the processes of a container" },
   { "update", cmd_update, "change the resource limits of a running container" },
   { "events", cmd_events, "print statistics and OOM events as JSON lines" },
-  { "spec", cmd_spec, "write a default config.json" },
-  { "features", cmd_features, "print what this runtime supports, as JSON" },
+  { "spec", cmd_spec, "write a default config.json", true },
+  { "features", cmd_features, "print what this runtime supports, as JSON", true },
 };
 
 static void
@@ -64,12 +68,14 @@ print_usage (FILE *f)
 
   fprintf (f, "usage: cove [global options] COMMAND [options] [ID]\n\n"
               "global options:\n"
-              "  --root DIR           state directory (default " DEFAULT_ROOT ")\n"
+              "  --root DIR           state directory (default " DEFAULT_ROOT ";\n"
+              "                       not root: $XDG_RUNTIME_DIR/cove, else /tmp/cove-UID)\n"
               "  --log FILE           also log to FILE\n"
               "  --log-format FORMAT  text or json (one {\"level\",\"msg\",\"time\"} per line)\n"
               "  --debug              log debug messages\n"
               "  --systemd-cgroup     cgroupsPath is slice:prefix:name\n"
-              "  --rootless VALUE     true, false or auto (accepted)\n"
+              "  --rootless VALUE     true, false or auto (default: not root, or in a user\n"
+              "                       namespace): without a writable cgroup, run without one\n"
               "  -v, --version        print version and compiled-in features\n"
               "  -h, --help           this help\n\ncommands:\n");
   for (i = 0; i < sizeof commands / sizeof *commands; i++)
@@ -99,6 +105,86 @@ cli_usage (const char *cmd, const char *fmt, ...)
   return 1;
 }
 
+/* ---- rootless defaults ------------------------------------------------- */
+
+/* Whether we run in a user namespace other than the initial one, whose
+ * uid_map is the identity over the whole 32-bit range. */
+static bool
+in_user_namespace (void)
+{
+  unsigned long a = 0, b = 0, n = 0;
+  int lines = 0;
+  FILE *f = fopen ("/proc/self/uid_map", "re");
+
+  if (f == NULL)
+    return false;
+  while (fscanf (f, "%lu %lu %lu", &a, &b, &n) == 3)
+    lines++;
+  fclose (f);
+  return !(lines == 1 && a == 0 && b == 0 && n == 4294967295UL);
+}
+
+/* --rootless auto, runc's rule: rootless when not root, or root only
+ * inside a user namespace (`unshare -r cove ...`).  What it changes is
+ * cgroup handling (container.c): the caller probably may not write the
+ * cgroup hierarchy. */
+static bool
+detect_rootless (void)
+{
+  return geteuid () != 0 || in_user_namespace ();
+}
+
+/* The state root of an unprivileged caller, who cannot write /run/cove:
+ * $XDG_RUNTIME_DIR/cove (a per-user tmpfs that only its owner can enter;
+ * state_root_open creates `cove` with 0700), else /tmp/cove-<uid>.  A
+ * relative XDG_RUNTIME_DIR is invalid by the XDG base dir spec: ignored. */
+static char *
+unprivileged_root (bool *in_tmp)
+{
+  const char *xdg = getenv ("XDG_RUNTIME_DIR");
+
+  *in_tmp = xdg == NULL || xdg[0] != '/';
+  if (!*in_tmp)
+    return xasprintf ("%s/cove", xdg);
+  return xasprintf ("/tmp/cove-%u", (unsigned) geteuid ());
+}
+
+/* Anyone can create /tmp/cove-<uid> first, as a directory others can
+ * read or write, or as a symlink to one: then state files (and the exec
+ * fifo that starts a container) would be theirs to touch.  So it is made
+ * here, 0700, and accepted only as a real directory of ours that nobody
+ * else can enter.  The sticky /tmp keeps others from renaming it later. */
+static int
+check_tmp_root (const char *root)
+{
+  struct stat st;
+  int fd;
+
+  if (mkdir (root, 0700) < 0 && errno != EEXIST)
+    {
+      log_error ("create state root `%s`: %s", root, strerror (errno));
+      return -1;
+    }
+  fd = open (root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || fstat (fd, &st) < 0)
+    {
+      log_error ("state root `%s`: %s (pass --root)", root, strerror (errno));
+      if (fd >= 0)
+        close (fd);
+      return -1;
+    }
+  close (fd);
+  if (st.st_uid != geteuid () || (st.st_mode & 077) != 0)
+    {
+      log_error ("state root `%s` is not a private directory of uid %u (owner %u, mode %04o): "
+                 "remove it or pass --root",
+                 root, (unsigned) geteuid (), (unsigned) st.st_uid,
+                 (unsigned) (st.st_mode & 07777));
+      return -1;
+    }
+  return 0;
+}
+
 enum
 {
   OPT_ROOT = 256,
@@ -123,7 +209,10 @@ main (int argc, char **argv)
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  struct global_opts g = { .rt = { .root = DEFAULT_ROOT }, .log_format = "text" };
+  struct global_opts g = { .rt = { .root = NULL }, .log_format = "text" };
+  cleanup_free char *user_root = NULL;
+  const char *rootless = "auto";
+  bool root_in_tmp = false;
   size_t i;
   int c;
 
@@ -153,7 +242,7 @@ main (int argc, char **argv)
       case OPT_ROOTLESS:
         if (strcmp (optarg, "true") && strcmp (optarg, "false") && strcmp (optarg, "auto"))
           return cli_usage ("--rootless", "`%s` is not true, false or auto", optarg);
-        g.rt.rootless = strcmp (optarg, "true") == 0;
+        rootless = optarg;
         break;
       case 'v':
         print_version ();
@@ -175,10 +264,21 @@ main (int argc, char **argv)
       log_error ("missing command (see cove --help)");
       return 1;
     }
+  g.rt.rootless = strcmp (rootless, "auto") == 0 ? detect_rootless ()
+                                                  : strcmp (rootless, "true") == 0;
+  /* Keyed on the euid, not on --rootless: root in a user namespace keeps
+   * /run/cove (runc does the same unless told otherwise). */
+  if (g.rt.root == NULL && geteuid () != 0)
+    g.rt.root = user_root = unprivileged_root (&root_in_tmp);
+  else if (g.rt.root == NULL)
+    g.rt.root = DEFAULT_ROOT;
   for (i = 0; i < sizeof commands / sizeof *commands; i++)
     if (strcmp (argv[optind], commands[i].name) == 0)
       {
         int sub_argc = argc - optind;
+
+        if (root_in_tmp && !commands[i].no_state && check_tmp_root (g.rt.root) < 0)
+          return 1;
         optind = 0; /* reset getopt for the command's own options */
         return commands[i].fn (&g, sub_argc, argv + (argc - sub_argc));
       }

@@ -595,6 +595,14 @@ apply_devices (struct cg_v1 *v, const struct oci_resources *res, bool update, rt
 
   if (update && n == 0)
     return 0;
+  /* Programming the devices controller needs CAP_SYS_ADMIN on the host:
+   * an unprivileged caller with a delegated cgroup cannot, and runc
+   * ignores it too (the container cannot mknod in its user namespace). */
+  if (geteuid () != 0)
+    {
+      log_debug ("cgroups: unprivileged: the devices controller is left alone");
+      return 0;
+    }
   if (h == NULL)
     {
       if (n > 0)

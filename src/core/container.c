@@ -401,6 +401,50 @@ container_code_meets_init (const struct oci_config *c)
   return pidns == NULL || pidns->path != NULL;
 }
 
+static uint32_t
+map_to_host (const struct oci_id_mapping *m, size_t n, uint32_t id)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    if (id >= m[i].container_id && id - m[i].container_id < m[i].size)
+      return m[i].host_id + (id - m[i].container_id);
+  return id;
+}
+
+/* runtime-spec cgroup ownership (v2): with a new cgroup namespace and
+ * /sys/fs/cgroup mounted read-write, the container's user owns its
+ * cgroup, so it can manage its own subtree. */
+static int
+maybe_chown_cgroup (const struct oci_config *c, const struct cgroup *cg, rt_error_t *err)
+{
+  const struct oci_namespace *cgns = oci_config_namespace (c, OCI_NS_CGROUP);
+  const struct oci_linux *l = c->linux_;
+  const struct oci_user *u = &c->process->user;
+  bool rw_mount = false;
+  size_t i;
+
+  if (cgns == NULL || cgns->path != NULL || cg->mode != CG_MODE_V2)
+    return 0;
+  for (i = 0; i < c->n_mounts; i++)
+    {
+      const struct oci_mount *m = &c->mounts[i];
+      char **o;
+
+      if (strcmp (m->destination, "/sys/fs/cgroup") != 0 || m->type == NULL
+          || (strcmp (m->type, "cgroup") != 0 && strcmp (m->type, "cgroup2") != 0))
+        continue;
+      rw_mount = true;
+      for (o = m->options; o && *o; o++)
+        if (strcmp (*o, "ro") == 0)
+          rw_mount = false;
+    }
+  if (!rw_mount)
+    return 0;
+  return cg_v2_chown (cg, map_to_host (l->uid_mappings, l->n_uid_mappings, u->uid),
+                      map_to_host (l->gid_mappings, l->n_gid_mappings, u->gid), err);
+}
+
 /* Without linux.cgroupsPath the cgroup is named after the id; under a
  * --root other than the default, a hash of the root keeps two state roots
  * with the same id apart (engines always give cgroupsPath). */
@@ -415,6 +459,150 @@ default_cgroup_name (const char *root, const char *id)
   for (p = root; *p; p++)
     h = (h ^ (unsigned char) *p) * 16777619u;
   return xasprintf ("%s-%08x", id, h);
+}
+
+/* ---- rootless cgroups -------------------------------------------------- */
+
+/*
+ * An unprivileged caller usually may not write the cgroup hierarchy (here
+ * it cannot mkdir in /sys/fs/cgroup).  What runc does in rootless mode, and
+ * cove with it (runc tests/integration/cgroups.bats):
+ *  - no linux.cgroupsPath, no limits: run without a cgroup, with one
+ *    warning.  kill --all and delete then find the processes by mount
+ *    namespace (procs.h); pause, update and stats have nothing to act on.
+ *  - no linux.cgroupsPath, limits asked: error naming the limit.  A limit
+ *    that silently does not apply is worse than a container that does not
+ *    start; the caller drops the limit or delegates a cgroup.
+ *  - linux.cgroupsPath given: the cgroup is a demand of the engine (it
+ *    accounts and kills by it): any failure is an error, as for root.
+ * "May not write" is EACCES, EPERM or EROFS from cg_create; any other
+ * failure is an error in every case.  A delegated subtree the caller owns
+ * works like any cgroup: name it in cgroupsPath, or on v2 leave
+ * cgroupsPath out and the container goes next to the caller's own cgroup
+ * (rootless_v2_default), which is where a delegated subtree puts it.
+ */
+
+/* The first entry of linux.resources that needs a cgroup, by JSON name.
+ * Device rules are left out, as runc does when rootless: in a user
+ * namespace no device node can be made, and a bound host node keeps the
+ * host's permissions. */
+static const char *
+rootless_first_limit (const struct oci_resources *r)
+{
+  if (r == NULL)
+    return NULL;
+  if (r->memory)
+    return "memory";
+  if (r->cpu)
+    return "cpu";
+  if (r->pids)
+    return "pids";
+  if (r->block_io)
+    return "blockIO";
+  if (r->n_hugepage_limits > 0)
+    return "hugepageLimits";
+  if (r->network)
+    return "network";
+  if (r->n_rdma > 0)
+    return "rdma";
+  if (r->unified.len > 0)
+    return "unified";
+  return NULL;
+}
+
+/* On cgroup v2 without cgroupsPath: "<parent of our cgroup>/<name>", the
+ * place runc gives a relative path.  Our own cgroup has processes (us), so
+ * a child of it could not get controllers; its parent is the delegated
+ * dir when we run in one (a systemd user service or scope).  NULL when
+ * /proc/self/cgroup has no v2 line. */
+static char *
+rootless_v2_default (const char *name)
+{
+  cleanup_free char *data = NULL;
+  rt_error_t tmp = NULL;
+  char *line, *end, *slash;
+
+  if (read_file_at (AT_FDCWD, "/proc/self/cgroup", &data, NULL, &tmp) < 0)
+    {
+      rt_error_free (&tmp);
+      return NULL;
+    }
+  for (line = data; line && *line; line = end ? end + 1 : NULL)
+    {
+      end = strchr (line, '\n');
+      if (end)
+        *end = '\0';
+      if (!str_has_prefix (line, "0::/"))
+        continue;
+      line += 3;
+      slash = strrchr (line, '/');
+      *slash = '\0';
+      return xasprintf ("%s/%s", line, name);
+    }
+  return NULL;
+}
+
+/* The cgroup path create uses, NULL (with *err) on a bad cgroupsPath. */
+static char *
+container_cgroup_path (const struct runtime_opts *rt, const struct oci_config *c, const char *id,
+                       rt_error_t *err)
+{
+  const char *given = c->linux_ ? c->linux_->cgroups_path : NULL;
+  cleanup_free char *name = default_cgroup_name (rt->root, id);
+  cleanup_free char *own = NULL;
+
+  if (rt->rootless && (given == NULL || given[0] == '\0') && !rt->systemd_cgroup
+      && cg_detect_mode () == CG_MODE_V2)
+    given = own = rootless_v2_default (name);
+  return cg_resolve_path (given, name, rt->systemd_cgroup, err);
+}
+
+/* The resources cg_create gets: without device rules when rootless and
+ * unprivileged.  Programming the devices controller (v1 devices.deny, the
+ * v2 eBPF program) needs CAP_SYS_ADMIN on the host, and runc ignores the
+ * devices controller when rootless: the container cannot mknod in its user
+ * namespace and can reach only host nodes the caller may open anyway.
+ * *copy is the storage for the trimmed copy. */
+static const struct oci_resources *
+rootless_resources (const struct runtime_opts *rt, const struct oci_resources *r,
+                    struct oci_resources *copy)
+{
+  if (r == NULL || !rt->rootless || geteuid () == 0 || r->n_devices == 0)
+    return r;
+  *copy = *r;
+  copy->devices = NULL;
+  copy->n_devices = 0;
+  log_debug ("rootless: linux.resources.devices is not applied");
+  return copy;
+}
+
+/* After cg_create failed with *err: 0 (and *err cleared) when a rootless
+ * container may go on without a cgroup, else -1 with a clearer *err. */
+static int
+rootless_without_cgroup (const struct runtime_opts *rt, const struct oci_config *c,
+                         rt_error_t *err)
+{
+  const struct oci_linux *l = c->linux_;
+  int e = *err ? (*err)->errnum : 0;
+  const char *limit;
+
+  if (!rt->rootless || (e != EACCES && e != EPERM && e != EROFS))
+    return -1;
+  if (l && l->cgroups_path && l->cgroups_path[0])
+    return rt_error_wrap (err, "rootless: cannot use linux.cgroupsPath `%s`", l->cgroups_path);
+  limit = rootless_first_limit (l ? l->resources : NULL);
+  if (limit)
+    return rt_error_wrap (err,
+                          "rootless: cannot apply linux.resources.%s without a writable cgroup "
+                          "(remove the limit, or delegate a cgroup and name it in "
+                          "linux.cgroupsPath)",
+                          limit);
+  {
+    cleanup_free char *text = rt_error_text (*err);
+    log_warn ("rootless: running without a cgroup (%s)", text);
+  }
+  rt_error_free (err);
+  return 0;
 }
 
 /* Create; on success *init_pid is the host pid of the waiting init.  With
@@ -466,9 +654,7 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
     ret = ns_open_paths (b.config, ns_fds, err);
   if (ret == 0 && cg_detect_mode () != CG_MODE_NONE)
     {
-      const struct oci_linux *l = b.config->linux_;
-      cleanup_free char *name = default_cgroup_name (rt->root, o->id);
-      cg_path = cg_resolve_path (l ? l->cgroups_path : NULL, name, rt->systemd_cgroup, err);
+      cg_path = container_cgroup_path (rt, b.config, o->id, err);
       if (cg_path == NULL)
         ret = -1;
     }
@@ -496,8 +682,14 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
   if (ret == 0 && cg_path)
     {
       const struct oci_linux *l = b.config->linux_;
-      ret = cg_create (cg_path, l ? l->resources : NULL, &cg, err);
+      struct oci_resources trimmed;
+      ret = cg_create (cg_path, rootless_resources (rt, l ? l->resources : NULL, &trimmed), &cg,
+                       err);
       have_cg = ret == 0;
+      if (ret < 0)
+        ret = rootless_without_cgroup (rt, b.config, err);
+      else
+        ret = maybe_chown_cgroup (b.config, &cg, err);
     }
   if (ret < 0)
     goto fail_state_dir;
@@ -553,8 +745,9 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
   return 0;
 
 fail_kill_init:
-  close (sp.sync_fd);
+  /* Kill first: init seeing EOF would report a second, confusing error. */
   kill_and_reap (sp.pid);
+  close (sp.sync_fd);
 fail_cgroup:
   if (have_cg)
     {
@@ -784,6 +977,27 @@ signal_init (const struct cstate *s, int sig, rt_error_t *err)
   return 0;
 }
 
+/* Rootless: an unprivileged runtime cannot read /proc/<init>/ns/mnt at
+ * create, init being non-dumpable (owned by the host's root) until its
+ * execve; create then saved no mount namespace.  Once init has exec'd it
+ * is readable: save it now, so kill --all and delete still find the
+ * container's processes without a cgroup.  Best effort. */
+static void
+save_late_mntns (struct handle *h)
+{
+  struct mntns_id mid = { 0 };
+  rt_error_t tmp = NULL;
+
+  if (h->st.mntns_ino != 0 || procs_mntns_of (h->st.pid, &mid) < 0 || !state_pid_alive (&h->st))
+    return;
+  h->st.mntns_dev = mid.dev;
+  h->st.mntns_ino = mid.ino;
+  h->st.root_dev = mid.root_dev;
+  h->st.root_ino = mid.root_ino;
+  if (state_write (h->dirfd, &h->st, &tmp) < 0)
+    rt_error_free (&tmp);
+}
+
 static int
 start_locked (struct handle *h, const char *id, rt_error_t *err)
 {
@@ -809,6 +1023,7 @@ start_locked (struct handle *h, const char *id, rt_error_t *err)
     while (poll (&pfd, 1, -1) < 0 && errno == EINTR)
       ;
   }
+  save_late_mntns (h);
 
   c = saved_config (h->dirfd, err);
   if (c == NULL)

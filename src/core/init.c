@@ -297,16 +297,18 @@ init_main (const struct init_ctx *ctx)
       rt_error_set (&err, errno, "close inherited fds");
       die_with_error (&err);
     }
+  if (receive_until_go (c, &mount_fds, &err) < 0)
+    die_with_error (&err);
+  rctx.mount_fds = mount_fds;
   /* Non-dumpable: container processes cannot open /proc/<us>/exe, the
-   * runtime binary, while we run it.  execve resets this. */
+   * runtime binary, while we run it; execve resets this.  Only after GO:
+   * until then an unprivileged runtime must still open our uid_map, and
+   * nothing of the container runs yet. */
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     {
       rt_error_set (&err, errno, "prctl PR_SET_DUMPABLE");
       die_with_error (&err);
     }
-  if (receive_until_go (c, &mount_fds, &err) < 0)
-    die_with_error (&err);
-  rctx.mount_fds = mount_fds;
   if (ctx->userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     {
       rt_error_set (&err, errno, "become root of the user namespace");

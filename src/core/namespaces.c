@@ -255,20 +255,46 @@ find_in_path (const char *name)
   return NULL;
 }
 
-/* newuidmap/newgidmap (shadow-utils, setuid root) write maps an
- * unprivileged user may not write itself, within /etc/subuid ranges. */
+/* The last non-empty line of text (in place), for a one-line error. */
+static const char *
+last_line (char *text)
+{
+  size_t len = strlen (text);
+  char *nl;
+
+  while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
+    text[--len] = '\0';
+  nl = strrchr (text, '\n');
+  return nl ? nl + 1 : text;
+}
+
+/*
+ * newuidmap/newgidmap (shadow-utils, setuid root) write maps an
+ * unprivileged user may not write itself: ranges of /etc/subuid and
+ * /etc/subgid, plus the caller's own id.  newgidmap also decides about
+ * setgroups (allowed when the ranges come from /etc/subgid), so we write
+ * nothing to it on this path.  The helper's stderr is read back so that
+ * its reason ("range ... not allowed") ends up in our one-line error.
+ */
 static int
 run_id_helper (const char *helper, pid_t pid, const struct oci_id_mapping *m, size_t n,
                rt_error_t *err)
 {
   cleanup_free char *exe = find_in_path (helper);
   char **argv;
-  size_t i, k = 0;
+  char msg[512];
+  size_t i, k = 0, got = 0;
+  ssize_t r;
   pid_t child;
-  int status;
+  int status, pipefd[2];
 
   if (exe == NULL)
-    return rt_error_set (err, ENOENT, "`%s` not found", helper);
+    return rt_error_set (err, 0,
+                         "`%s` not found: mapping more than the caller's own id without root "
+                         "needs it (package uidmap) and ranges in /etc/sub%cid",
+                         helper, helper[3] == 'u' ? 'u' : 'g');
+  if (pipe2 (pipefd, O_CLOEXEC) < 0)
+    return rt_error_set (err, errno, "pipe");
   argv = xmalloc ((3 + 3 * n) * sizeof *argv);
   argv[k++] = (char *) helper;
   argv[k++] = xasprintf ("%d", (int) pid);
@@ -282,20 +308,37 @@ run_id_helper (const char *helper, pid_t pid, const struct oci_id_mapping *m, si
   child = fork ();
   if (child == 0)
     {
+      if (dup2 (pipefd[1], STDERR_FILENO) < 0)
+        _exit (127);
       execv (exe, argv);
+      dprintf (STDERR_FILENO, "exec `%s`: %s\n", exe, strerror (errno));
       _exit (127);
     }
+  close (pipefd[1]);
   for (i = 1; i < k; i++)
     free (argv[i]);
   free (argv);
   if (child < 0)
-    return rt_error_set (err, errno, "fork `%s`", helper);
+    {
+      close (pipefd[0]);
+      return rt_error_set (err, errno, "fork `%s`", helper);
+    }
+  while ((r = read (pipefd[0], msg + got, sizeof msg - 1 - got)) != 0)
+    {
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0 || (got += r) == sizeof msg - 1)
+        break;
+    }
+  msg[got] = '\0';
+  close (pipefd[0]);
   while (waitpid (child, &status, 0) < 0)
     if (errno != EINTR)
       return rt_error_set (err, errno, "wait for `%s`", helper);
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    return rt_error_set (err, 0, "`%s` failed (status %d)", helper,
-                         WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status));
+    return rt_error_set (err, 0, "`%s` failed (status %d)%s%s", helper,
+                         WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status),
+                         got ? ": " : "", last_line (msg));
   return 0;
 }
 
