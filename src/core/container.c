@@ -26,6 +26,7 @@
 #include "log.h"
 #include "lsm.h"
 #include "namespaces.h"
+#include "ns-spawn.h"
 #include "procs.h"
 #include "rootfs.h"
 #include "seccomp-bpf.h"
@@ -93,57 +94,10 @@ any_ns_path (int fds[OCI_NS_COUNT])
   return false;
 }
 
-/* Joined namespaces need an intermediate process: setns(CLONE_NEWPID)
- * only affects children, and joining a user namespace changes who we
- * are.  It joins, clones init, reports init's pid through `pidpipe` and
- * exits; init is re-parented to our subreaper (or pid 1). */
-static pid_t
-spawn_via_intermediate (struct init_ctx *ictx, int ns_fds[OCI_NS_COUNT], int flags, rt_error_t *err)
+static void
+run_init (void *arg)
 {
-  int pidpipe[2];
-  pid_t mid, pid = -1;
-  int status;
-
-  if (pipe2 (pidpipe, O_CLOEXEC) < 0)
-    return rt_error_set (err, errno, "pipe");
-  mid = fork ();
-  if (mid < 0)
-    {
-      close (pidpipe[0]);
-      close (pidpipe[1]);
-      return rt_error_set (err, errno, "fork");
-    }
-  if (mid == 0)
-    {
-      rt_error_t cerr = NULL;
-      pid_t child;
-
-      close (pidpipe[0]);
-      if (ns_join (ns_fds, &cerr) < 0)
-        {
-          cleanup_free char *t = rt_error_text (cerr);
-          dprintf (2, "cove: %s\n", t);
-          _exit (EXIT_FAILURE);
-        }
-      child = clone_with_flags (flags);
-      if (child == 0)
-        {
-          close (pidpipe[1]);
-          init_main (ictx);
-        }
-      if (child > 0)
-        (void) write_all (pidpipe[1], &child, sizeof child);
-      _exit (child > 0 ? 0 : EXIT_FAILURE);
-    }
-  close (pidpipe[1]);
-  if (read_all (pidpipe[0], &pid, sizeof pid) != sizeof pid)
-    pid = -1;
-  close (pidpipe[0]);
-  while (waitpid (mid, &status, 0) < 0 && errno == EINTR)
-    ;
-  if (pid <= 0)
-    return rt_error_set (err, 0, "could not join the namespaces of linux.namespaces");
-  return pid;
+  init_main (arg);
 }
 
 /* sp->in_cgroup tells whether init was born in cg (CLONE_INTO_CGROUP). */
@@ -163,7 +117,7 @@ spawn_init (struct init_ctx *ictx, int ns_fds[OCI_NS_COUNT], const struct cgroup
   ictx->sync_fd = sv[1];
   ictx->userns = (flags & CLONE_NEWUSER) != 0;
   if (any_ns_path (ns_fds))
-    pid = spawn_via_intermediate (ictx, ns_fds, flags, err);
+    pid = ns_spawn (ns_fds, flags, run_init, ictx, sv[0], err);
   else
     {
       if (cg && cg->v2_fd >= 0)
@@ -359,22 +313,6 @@ drive_init (const struct create_opts *o, const struct bundle *b, struct spawn *s
     }
 }
 
-static int
-write_pid_file (const char *path, pid_t pid, rt_error_t *err)
-{
-  cleanup_free char *tmp = xasprintf ("%s.cove-tmp", path);
-  cleanup_free char *data = xasprintf ("%d", (int) pid);
-
-  if (write_file_at (AT_FDCWD, tmp, data, strlen (data), err) < 0)
-    return rt_error_wrap (err, "--pid-file");
-  if (rename (tmp, path) < 0)
-    {
-      int saved = errno;
-      unlink (tmp);
-      return rt_error_set (err, saved, "--pid-file `%s`", path);
-    }
-  return 0;
-}
 
 static void
 kill_and_reap (pid_t pid)

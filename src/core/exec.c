@@ -24,6 +24,7 @@
 #include "log.h"
 #include "lsm.h"
 #include "namespaces.h"
+#include "ns-spawn.h"
 #include "process-attrs.h"
 #include "seccomp-bpf.h"
 #include "sealed-exe.h"
@@ -74,6 +75,26 @@ strv_concat (char **a, char **b)
   return r;
 }
 
+/* Set NAME=VALUE in a malloc'd environment: -e replaces the config's
+ * value of the same name, as runc does, rather than adding a second. */
+static void
+env_set (char ***env, const char *entry)
+{
+  size_t klen = strchr (entry, '=') - entry + 1;
+  size_t n = strv_len (*env), i;
+
+  for (i = 0; i < n; i++)
+    if (strncmp ((*env)[i], entry, klen) == 0)
+      {
+        free ((*env)[i]);
+        (*env)[i] = xstrdup (entry);
+        return;
+      }
+  *env = xrealloc (*env, (n + 2) * sizeof **env);
+  (*env)[n] = xstrdup (entry);
+  (*env)[n + 1] = NULL;
+}
+
 static int
 parse_u32 (const char *s, uint32_t *out)
 {
@@ -106,12 +127,8 @@ exec_apply_overrides (struct oci_process *p, const struct exec_overrides *ov, rt
       strv_free (p->args);
       p->args = strv_dup (ov->args);
     }
-  if (ov->env && ov->env[0])
-    {
-      char **env = strv_concat (p->env, ov->env);
-      strv_free (p->env);
-      p->env = env;
-    }
+  for (i = 0; ov->env && ov->env[i]; i++)
+    env_set (&p->env, ov->env[i]);
   if (ov->cwd)
     {
       if (ov->cwd[0] != '/')
@@ -280,6 +297,9 @@ exec_child_main (const struct exec_child *ec)
       rt_error_set (&err, errno, "close inherited fds");
       sync_die (ec->sync_fd, &err);
     }
+  /* We are in the container's pid namespace: keep its processes out of
+   * our /proc entries until execve resets this. */
+  (void) prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (sync_expect (ec->sync_fd, SYNC_GO, &err) < 0)
     sync_die (ec->sync_fd, &err);
   if (ec->join_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
@@ -374,60 +394,10 @@ close_ns_fds (int fds[OCI_NS_COUNT])
       }
 }
 
-/* Fork the intermediate that joins and forks the process; returns the
- * process's host pid (it is re-parented to us: we are a subreaper). */
-static pid_t
-spawn_exec (struct exec_child *ec, int fds[OCI_NS_COUNT], rt_error_t *err)
+static void
+run_exec_child (void *arg)
 {
-  int pidpipe[2];
-  pid_t mid, pid = -1;
-  int status;
-
-  if (pipe2 (pidpipe, O_CLOEXEC) < 0)
-    return rt_error_set (err, errno, "pipe");
-  mid = fork ();
-  if (mid < 0)
-    {
-      close (pidpipe[0]);
-      close (pidpipe[1]);
-      return rt_error_set (err, errno, "fork");
-    }
-  if (mid == 0)
-    {
-      rt_error_t cerr = NULL;
-      pid_t child;
-
-      close (pidpipe[0]);
-      /* Not dumpable: the container cannot open our /proc/<pid>/exe. */
-      (void) prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-      if (ns_join (fds, &cerr) < 0)
-        sync_die (ec->sync_fd, &cerr);
-      child = fork ();
-      if (child == 0)
-        {
-          close (pidpipe[1]);
-          exec_child_main (ec);
-        }
-      if (child > 0)
-        (void) write_all (pidpipe[1], &child, sizeof child);
-      _exit (child > 0 ? 0 : EXIT_FAILURE);
-    }
-  close (pidpipe[1]);
-  if (read_all (pidpipe[0], &pid, sizeof pid) != sizeof pid)
-    pid = -1;
-  close (pidpipe[0]);
-  while (waitpid (mid, &status, 0) < 0 && errno == EINTR)
-    ;
-  if (pid <= 0)
-    {
-      /* The intermediate may have reported why on the sync socket. */
-      struct sync_msg m;
-      int fd = -1;
-      if (sync_recv (ec->sync_fd, &m, &fd, err) > 0 && m.type == SYNC_ERROR)
-        return rt_error_set (err, 0, "%s", m.text);
-      return rt_error_set (err, 0, "exec: could not join the container's namespaces");
-    }
-  return pid;
+  exec_child_main (arg);
 }
 
 /* Drive the process until it execs (EOF on the sync socket). */
@@ -481,22 +451,6 @@ drive_exec (const struct exec_opts *o, int sock, pid_t pid, const struct oci_con
     }
 }
 
-static int
-write_exec_pid_file (const char *path, pid_t pid, rt_error_t *err)
-{
-  cleanup_free char *tmp = xasprintf ("%s.cove-tmp", path);
-  cleanup_free char *data = xasprintf ("%d", (int) pid);
-
-  if (write_file_at (AT_FDCWD, tmp, data, strlen (data), err) < 0)
-    return rt_error_wrap (err, "--pid-file");
-  if (rename (tmp, path) < 0)
-    {
-      int saved = errno;
-      unlink (tmp);
-      return rt_error_set (err, saved, "--pid-file `%s`", path);
-    }
-  return 0;
-}
 
 static volatile pid_t exec_forward_pid;
 
@@ -611,7 +565,7 @@ container_exec (const struct runtime_opts *rt, const struct exec_opts *o, int *s
   ec.preserve_fds = o->preserve_fds;
   if (!o->detach)
     (void) prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-  pid = spawn_exec (&ec, fds, err);
+  pid = ns_spawn (fds, 0, run_exec_child, &ec, sv[0], err);
   close (sv[1]);
   sv[1] = -1;
   close_ns_fds (fds);
@@ -632,7 +586,7 @@ container_exec (const struct runtime_opts *rt, const struct exec_opts *o, int *s
   /* Release the lock: a long exec must not block state or delete. */
   handle_close (&h);
   h.rootfd = h.dirfd = -1;
-  if (o->pid_file && write_exec_pid_file (o->pid_file, pid, err) < 0)
+  if (o->pid_file && write_pid_file (o->pid_file, pid, err) < 0)
     goto fail_kill;
   if (sync_send (sv[0], SYNC_GO, err) < 0 || drive_exec (o, sv[0], pid, c, &master, err) < 0)
     goto fail_kill;

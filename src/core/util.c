@@ -309,3 +309,20 @@ proc_start_time (pid_t pid)
     p = strchr (p + 1, ' ');
   return p ? strtoull (p + 1, NULL, 10) : 0;
 }
+
+int
+write_pid_file (const char *path, pid_t pid, rt_error_t *err)
+{
+  cleanup_free char *tmp = xasprintf ("%s.cove-tmp", path);
+  cleanup_free char *data = xasprintf ("%d", (int) pid);
+
+  if (write_file_at (AT_FDCWD, tmp, data, strlen (data), err) < 0)
+    return rt_error_wrap (err, "--pid-file");
+  if (rename (tmp, path) < 0)
+    {
+      int saved = errno;
+      unlink (tmp);
+      return rt_error_set (err, saved, "--pid-file `%s`", path);
+    }
+  return 0;
+}

@@ -52,6 +52,10 @@ int write_file_at (int dirfd, const char *path, const void *data, size_t len, rt
 int write_file_atomic_at (int dirfd, const char *name, const void *data, size_t len, mode_t mode,
                           rt_error_t *err);
 
+/* --pid-file: the pid in decimal, written to a temporary name and renamed
+ * so a reader never sees a partial file. */
+int write_pid_file (const char *path, pid_t pid, rt_error_t *err);
+
 /* Create path and its parents (mode 0755 for parents). */
 int mkdir_p (const char *path, mode_t mode, rt_error_t *err);
 
