@@ -121,3 +121,23 @@ lsm_set_exec_labels (const char *selinux_label, const char *apparmor_profile, rt
     }
   return 0;
 }
+
+char *
+lsm_mount_data_with_label (const char *data, const char *label)
+{
+  if (data == NULL || *data == '\0')
+    return xasprintf ("context=\"%s\"", label);
+  return xasprintf ("%s,context=\"%s\"", data, label);
+}
+
+bool
+lsm_type_takes_mount_label (const char *type)
+{
+  static const char *const types[] = { "tmpfs", "devpts", "mqueue", "ramfs", NULL };
+  size_t i;
+
+  for (i = 0; type && types[i]; i++)
+    if (strcmp (type, types[i]) == 0)
+      return true;
+  return false;
+}

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "devices.h"
+#include "lsm.h"
 #include "mount-options.h"
 #include "rootfs-cgroup.h"
 #include "safe-path.h"
@@ -612,6 +613,7 @@ mount_fs (const struct rootfs_ctx *ctx, int root_fd, const struct oci_mount *m,
   cleanup_close int below = -1;
   cleanup_close int mnt = -1;
   cleanup_free char *data2 = NULL;
+  cleanup_free char *labeled = NULL;
   const char *type = m->type;
   const char *source = m->source ? m->source : type;
   int ret;
@@ -628,7 +630,12 @@ mount_fs (const struct rootfs_ctx *ctx, int root_fd, const struct oci_mount *m,
         return mount_fail (err, errno, m, "tmpcopyup: open the destination");
     }
 
-  ret = mount (source, safe_proc_fd (dst, dst_proc), type, o->flags, o->data);
+  /* linux.mountLabel: only with SELinux active (a no-op otherwise, as
+   * the kernel would refuse the option). */
+  if (ctx->config->linux_ && ctx->config->linux_->mount_label && lsm_selinux_enabled ()
+      && lsm_type_takes_mount_label (type))
+    labeled = lsm_mount_data_with_label (o->data, ctx->config->linux_->mount_label);
+  ret = mount (source, safe_proc_fd (dst, dst_proc), type, o->flags, labeled ? labeled : o->data);
   if (ret < 0 && errno == EPERM && ctx->userns && str_eq (type, "sysfs"))
     return mount_host_copy (root_fd, m, o, "/sys", err);
   if (ret < 0 && errno == EPERM && ctx->userns && str_eq (type, "mqueue"))

@@ -51,8 +51,19 @@ main (void)
   int status;
   pid_t pid;
 
-  plan (5);
+  plan (9);
 
+  {
+    cleanup_free char *a = lsm_mount_data_with_label ("size=64k,mode=755", "system_u:object_r:c_t:s0:c1,c2");
+    cleanup_free char *b = lsm_mount_data_with_label (NULL, "x_t");
+    is_str (a, "size=64k,mode=755,context=\"system_u:object_r:c_t:s0:c1,c2\"",
+            "mountLabel appended to data, quoted (the label has commas)");
+    is_str (b, "context=\"x_t\"", "mountLabel alone when there is no data");
+    ok (lsm_type_takes_mount_label ("tmpfs") && lsm_type_takes_mount_label ("mqueue"),
+        "tmpfs and mqueue take the mount label");
+    ok (!lsm_type_takes_mount_label ("proc") && !lsm_type_takes_mount_label ("bind"),
+        "proc and bind mounts do not");
+  }
   /* AppArmor: this check needs no privilege. */
   if (lsm_apparmor_enabled ())
     ok (lsm_check (NULL, "unconfined", &err) == 0, "apparmor enabled: a profile is accepted");
