@@ -5,16 +5,43 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "util.h"
 
+/* config.json must be a regular file of sane size: a FIFO would block
+ * us forever, a device could be endless.  O_NONBLOCK only matters for
+ * the open of a FIFO; a symlink to a regular file is followed. */
+#define CONFIG_MAX_SIZE (64 << 20)
+
+static int
+read_config (int dfd, struct bundle *b, rt_error_t *err)
+{
+  cleanup_close int fd = openat (dfd, "config.json", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  struct stat st;
+  char proc[64];
+
+  if (fd < 0 && errno == ENOENT)
+    return rt_error_set (err, 0, "bundle `%s`: config.json: no such file", b->path);
+  if (fd < 0)
+    return rt_error_set (err, errno, "bundle `%s`: open config.json", b->path);
+  if (fstat (fd, &st) < 0)
+    return rt_error_set (err, errno, "bundle `%s`: config.json", b->path);
+  if (!S_ISREG (st.st_mode))
+    return rt_error_set (err, 0, "bundle `%s`: config.json: must be a regular file", b->path);
+  if (st.st_size > CONFIG_MAX_SIZE)
+    return rt_error_set (err, 0, "bundle `%s`: config.json: larger than %d MiB", b->path,
+                         CONFIG_MAX_SIZE >> 20);
+  snprintf (proc, sizeof proc, "/proc/self/fd/%d", fd);
+  return read_file_at (AT_FDCWD, proc, &b->raw, &b->raw_len, err);
+}
+
 int
 spec_load_bundle (const char *path, struct bundle *b, rt_error_t *err)
 {
-  cleanup_free char *cfgpath = NULL;
   cleanup_free char *rootpath = NULL;
   char *msg = NULL;
   struct stat st;
@@ -30,14 +57,9 @@ spec_load_bundle (const char *path, struct bundle *b, rt_error_t *err)
       rt_error_set (err, errno, "bundle `%s`", b->path);
       goto fail;
     }
-  if (read_file_at (dfd, "config.json", &b->raw, &b->raw_len, err) < 0)
+  if (read_config (dfd, b, err) < 0)
     {
       close (dfd);
-      if ((*err)->errnum == ENOENT)
-        {
-          rt_error_free (err);
-          rt_error_set (err, 0, "bundle `%s`: config.json: no such file", b->path);
-        }
       goto fail;
     }
   close (dfd);
