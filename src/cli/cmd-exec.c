@@ -138,7 +138,24 @@ cmd_exec (struct global_opts *g, int argc, char **argv)
         return EXEC_RUNTIME_FAILURE;
       case 'h':
         puts ("usage: cove exec [options] ID [COMMAND [ARG...]]\n"
-              "       cove exec [options] -p process.json ID");
+              "       cove exec [options] -p process.json ID\n"
+              "  -p, --process FILE         the process as JSON (config.json's process)\n"
+              "  -d, --detach               do not wait for the process to exit\n"
+              "  -t, --tty                  allocate a terminal\n"
+              "      --console-socket PATH  send the terminal's master to this socket\n"
+              "      --pid-file PATH        write the process's pid to PATH\n"
+              "  -e, --env NAME=VALUE       set a variable (repeatable)\n"
+              "      --cwd DIR              working directory\n"
+              "  -u, --user UID[:GID]       user and group\n"
+              "  -g, --additional-gids GID  a supplementary group (repeatable)\n"
+              "  -c, --cap CAP              add a capability (repeatable)\n"
+              "      --no-new-privs         set no_new_privs\n"
+              "      --apparmor PROFILE     AppArmor profile\n"
+              "      --process-label LABEL  SELinux label\n"
+              "      --preserve-fds N       pass fds 3 to 3+N-1 to the process\n"
+              "      --ignore-paused        exec even into a paused container\n"
+              "      --cgroup PATH          not supported (refused)\n"
+              "  -h, --help                 this help");
         return 0;
       default:
         cli_usage ("exec", "unknown option or missing value `%s`", argv[optind - 1]);

@@ -1,4 +1,4 @@
-/* list, spec, features: commands that print. */
+/* list, features: commands that print. */
 #include <config.h>
 
 #include <errno.h>
@@ -57,7 +57,10 @@ cmd_list (struct global_opts *g, int argc, char **argv)
         quiet = true;
         break;
       case 'h':
-        puts ("usage: cove list [-q] [--format table|json]");
+        puts ("usage: cove list [options]\n"
+              "  -q, --quiet          print only the ids\n"
+              "  -f, --format FORMAT  table or json\n"
+              "  -h, --help           this help");
         return 0;
       default:
         return cli_usage (argv[0], "unknown option or missing value `%s`", argv[optind - 1]);
@@ -95,60 +98,6 @@ cmd_list (struct global_opts *g, int argc, char **argv)
                 v[i].created, v[i].owner);
     }
   container_info_free (v, n);
-  return 0;
-}
-
-int
-cmd_spec (struct global_opts *g, int argc, char **argv)
-{
-  static const struct option o[] = { { "bundle", required_argument, NULL, 'b' },
-                                     { "rootless", no_argument, NULL, 'r' },
-                                     { "help", no_argument, NULL, 'h' },
-                                     { NULL, 0, NULL, 0 } };
-  const char *bundle = ".";
-  bool rootless = false;
-  cleanup_free char *text = NULL;
-  cleanup_free char *path = NULL;
-  rt_error_t err = NULL;
-  int c, fd;
-
-  while ((c = getopt_long (argc, argv, "b:h", o, NULL)) != -1)
-    switch (c)
-      {
-      case 'b':
-        bundle = optarg;
-        break;
-      case 'r':
-        rootless = true;
-        break;
-      case 'h':
-        puts ("usage: cove spec [--rootless] [-b BUNDLE]");
-        return 0;
-      default:
-        return cli_usage (argv[0], "unknown option or missing value `%s`", argv[optind - 1]);
-      }
-  if (optind != argc)
-    return cli_usage ("spec", "takes no arguments");
-  if (rootless)
-    text = xasprintf (spec_default_config (1), (unsigned) geteuid (), (unsigned) getegid ());
-  else
-    text = xstrdup (spec_default_config (0));
-  path = xasprintf ("%s/config.json", bundle);
-  /* Like runc: never overwrite an existing config.json. */
-  fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0)
-    {
-      rt_error_set (&err, errno == EEXIST ? 0 : errno, "spec: `%s`%s", path,
-                    errno == EEXIST ? " already exists" : "");
-      return cli_fail (&err);
-    }
-  if (write_all (fd, text, strlen (text)) < 0)
-    {
-      rt_error_set (&err, errno, "spec: write `%s`", path);
-      close (fd);
-      return cli_fail (&err);
-    }
-  close (fd);
   return 0;
 }
 
@@ -202,7 +151,7 @@ cmd_features (struct global_opts *g, int argc, char **argv)
     {
       if (strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "--help") == 0)
         {
-          puts ("usage: cove features");
+          puts ("usage: cove features\n  -h, --help  this help");
           return 0;
         }
       return cli_usage ("features", "takes no options or arguments, got `%s`", argv[1]);

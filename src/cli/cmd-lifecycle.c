@@ -105,9 +105,20 @@ parse_create (const char *cmd, int argc, char **argv, struct create_args *a, boo
           a->keep = true;
         break;
       case 'h':
-        printf ("usage: cove %s [-b BUNDLE] [--console-socket PATH] [--pid-file PATH]\n"
-                "       [--no-pivot] [--no-new-keyring] [--preserve-fds N]%s ID\n",
-                cmd, is_run ? " [-d] [--keep]" : "");
+        printf ("usage: cove %s [options] ID\n"
+                "  -b, --bundle DIR           the bundle (default: the current directory)\n"
+                "      --console-socket PATH  send the terminal's master to this socket\n"
+                "      --pid-file PATH        write the container's pid to PATH\n"
+                "      --no-pivot             chroot instead of pivot_root (rootfs on a ramfs)\n"
+                "      --no-new-keyring       keep the caller's session keyring\n"
+                "      --preserve-fds N       pass fds 3 to 3+N-1 to the container\n"
+                "%s"
+                "  -h, --help                 this help\n",
+                cmd,
+                is_run ? "  -d, --detach               do not wait for the container to exit\n"
+                         "      --keep                 do not delete the container when it exits\n"
+                         "      --no-subreaper         accepted for runc compatibility, ignored\n"
+                       : "");
         exit (0);
       default:
         return cli_usage (argv[0], "unknown option or missing value `%s`", argv[optind - 1]);
@@ -163,6 +174,12 @@ parse_id_cmd (const char *cmd, int argc, char **argv, const char *shortopts,
       else if (c == 'h')
         {
           printf ("usage: cove %s [options] ID%s\n", cmd, max_pos > 1 ? " [SIGNAL]" : "");
+          if (strcmp (cmd, "kill") == 0)
+            puts ("  -a, --all    signal every process of the container, not only init\n"
+                  "SIGNAL: a name (TERM, SIGTERM) or number; default SIGTERM");
+          else if (strcmp (cmd, "delete") == 0)
+            puts ("  -f, --force  kill the container first if it still runs");
+          puts ("  -h, --help   this help");
           exit (0);
         }
       else
@@ -230,7 +247,18 @@ cmd_delete (struct global_opts *g, int argc, char **argv)
   if (ret != 0)
     return ret;
   if (container_delete (&g->rt, pos[0], force, &err) < 0)
-    return cli_fail (&err);
+    {
+      /* Engines (conmon, containerd's shim) run `delete --force` after a
+       * create that failed and already removed everything; as with runc,
+       * nothing left to delete is then a success, not an error. */
+      cleanup_free char *gone = xasprintf ("container `%s` does not exist", pos[0]);
+      if (force && err->errnum == 0 && strcmp (err->msg, gone) == 0)
+        {
+          rt_error_free (&err);
+          return 0;
+        }
+      return cli_fail (&err);
+    }
   return 0;
 }
 

@@ -22,7 +22,7 @@ only_id (const char *cmd, int argc, char **argv, const char **id)
 {
   if (argc == 2 && (strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "--help") == 0))
     {
-      printf ("usage: cove %s ID\n", cmd);
+      printf ("usage: cove %s ID\n  -h, --help  this help\n", cmd);
       exit (0);
     }
   if (argc != 2 || argv[1][0] == '-')
@@ -160,7 +160,9 @@ cmd_ps (struct global_opts *g, int argc, char **argv)
         format = optarg;
         break;
       case 'h':
-        puts ("usage: cove ps [--format table|json] ID [PS ARGS...]");
+        puts ("usage: cove ps [options] ID [PS ARGS...]\n"
+              "  -f, --format FORMAT  table (ps(1) output, ps -ef by default) or json (pids)\n"
+              "  -h, --help           this help");
         return 0;
       default:
         return cli_usage ("ps", "unknown option or missing value `%s`", argv[optind - 1]);
@@ -403,7 +405,24 @@ cmd_update (struct global_opts *g, int argc, char **argv)
         file = optarg;
         break;
       case 'h':
-        puts ("usage: cove update [-r FILE|-] [--memory N] [--cpu-quota N] ... ID");
+        puts ("usage: cove update [options] ID\n"
+              "  -r, --resources FILE         linux.resources JSON (- for stdin)\n"
+              "      --blkio-weight N         block I/O weight (10 to 1000)\n"
+              "      --cpu-period US          CFS period\n"
+              "      --cpu-quota US           CFS quota (-1: none)\n"
+              "      --cpu-burst US           CFS burst\n"
+              "      --cpu-rt-period US       realtime period\n"
+              "      --cpu-rt-runtime US      realtime runtime\n"
+              "      --cpu-share N            CPU shares\n"
+              "      --cpuset-cpus LIST       CPUs (0-3,5)\n"
+              "      --cpuset-mems LIST       memory nodes\n"
+              "      --memory BYTES           memory limit (512m, -1: none)\n"
+              "      --memory-reservation BYTES  soft limit\n"
+              "      --memory-swap BYTES      memory plus swap limit\n"
+              "      --pids-limit N           process limit (-1: none)\n"
+              "      --l3-cache-schema S      not supported (refused)\n"
+              "      --mem-bw-schema S        not supported (refused)\n"
+              "  -h, --help                   this help");
         oci_resources_free (r);
         return 0;
       case '?':
@@ -520,7 +539,10 @@ cmd_events (struct global_opts *g, int argc, char **argv)
           return cli_usage ("events", "--interval: `%s` is not a duration (5s, 500ms)", optarg);
         break;
       case 'h':
-        puts ("usage: cove events [--stats] [--interval 5s] ID");
+        puts ("usage: cove events [options] ID\n"
+              "      --stats        print the statistics once and exit\n"
+              "      --interval D   time between statistics (default 5s; 500ms, 1m)\n"
+              "  -h, --help         this help");
         return 0;
       default:
         return cli_usage ("events", "unknown option or missing value `%s`", argv[optind - 1]);

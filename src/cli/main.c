@@ -40,7 +40,7 @@ static const struct
   { "ps", cmd_ps, "list the processes of a container" },
   { "update", cmd_update, "change the resource limits of a running container" },
   { "events", cmd_events, "print statistics and OOM events as JSON lines" },
-  { "spec", cmd_spec, "write a default config.json", true },
+  { "spec", cmd_spec, "write or check a bundle's config.json", true },
   { "features", cmd_features, "print what this runtime supports, as JSON", true },
 };
 
