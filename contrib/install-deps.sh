@@ -16,6 +16,14 @@ packages=(
 # test's renameat2, rootless id ranges).
 if [ "${1:-}" = --tests ]; then
   packages+=(qemu-system-x86 kmod cpio xz-utils python3 perl uidmap)
+  # tests/fuzz (libFuzzer: clang and its runtimes; llvm-symbolizer for
+  # readable reports) and tests/sanitizers (gcc's ASan and UBSan runtimes).
+  packages+=(clang-14 libclang-rt-14-dev llvm-14 libasan8 libubsan1)
+  # The Podman suite (tests/engines/podman.sh): conmon; netavark, its
+  # network backend, and iptables for it; catatonit for --init; runc as the
+  # reference runtime, which also meets podman's crun|runc dependency so
+  # that crun is not pulled in.
+  packages+=(podman conmon netavark iptables catatonit runc)
 fi
 
 missing=()
