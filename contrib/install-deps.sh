@@ -24,6 +24,9 @@ if [ "${1:-}" = --tests ]; then
   # reference runtime, which also meets podman's crun|runc dependency so
   # that crun is not pulled in.
   packages+=(podman conmon netavark iptables catatonit runc)
+  # containerd (ctr) and Docker suites; docker.io brings docker-proxy and
+  # tini (docker-init).
+  packages+=(containerd docker.io)
 fi
 
 missing=()

@@ -455,7 +455,8 @@ apply_block_io (struct cg_v1 *v, const struct oci_block_io *b, rt_error_t *err)
 
   if (fd < 0)
     return -1;
-  if (b->has_weight)
+  /* 0 means unset (Docker always sends "weight": 0), as for runc and on v2. */
+  if (b->has_weight && b->weight != 0)
     {
       file = first_present (fd, "blkio.weight", "blkio.bfq.weight");
       if (file == NULL)
@@ -464,7 +465,7 @@ apply_block_io (struct cg_v1 *v, const struct oci_block_io *b, rt_error_t *err)
                                  "the I/O scheduler bfq?)");
       ret = put_u64 (fd, file, b->weight, RES ".blockIO.weight", err);
     }
-  if (ret == 0 && b->has_leaf_weight)
+  if (ret == 0 && b->has_leaf_weight && b->leaf_weight != 0)
     {
       if (!cg_v1_has_file (fd, "blkio.leaf_weight"))
         return rt_error_set (err, ENOTSUP,

@@ -324,6 +324,8 @@ init_main (const struct init_ctx *ctx)
     die_with_error (&err);
   if (attrs_set_uts (c, &err) < 0)
     die_with_error (&err);
+  if (has_new_ns (c, OCI_NS_NETWORK) && ns_loopback_up (&err) < 0)
+    die_with_error (&err);
   if (rootfs_prepare (&rctx, &err) < 0)
     die_with_error (&err);
   close_mount_fds (mount_fds, c->n_mounts);

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -455,5 +457,23 @@ ns_enter_time (const struct oci_linux *l, rt_error_t *err)
     return rt_error_set (err, errno, "open `/proc/self/ns/time_for_children`");
   if (setns (fd, CLONE_NEWTIME) < 0)
     return rt_error_set (err, errno, "enter the new time namespace");
+  return 0;
+}
+
+int
+ns_loopback_up (rt_error_t *err)
+{
+  struct ifreq ifr = { .ifr_name = "lo" };
+  cleanup_close int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+  if (fd < 0)
+    return rt_error_set (err, errno, "bring up `lo`: socket");
+  if (ioctl (fd, SIOCGIFFLAGS, &ifr) < 0)
+    return rt_error_set (err, errno, "bring up `lo`: get flags");
+  if (ifr.ifr_flags & IFF_UP)
+    return 0;
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl (fd, SIOCSIFFLAGS, &ifr) < 0)
+    return rt_error_set (err, errno, "bring up `lo`");
   return 0;
 }

@@ -29,4 +29,8 @@ int ns_write_id_maps (pid_t pid, const struct oci_linux *l, rt_error_t *err);
  * /proc/self/timens_offsets, and enter it via time_for_children. */
 int ns_enter_time (const struct oci_linux *l, rt_error_t *err);
 
+/* In a new network namespace: bring `lo` up, as runc does (engines that
+ * configure no network, ctr and `--network none`, rely on it). */
+int ns_loopback_up (rt_error_t *err);
+
 #endif

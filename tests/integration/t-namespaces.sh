@@ -81,6 +81,14 @@ test_network_ns () {
   assert_match "$output" $'\n *lo:' "lo in /proc/net/dev"
 }
 
+# runc brings lo up in a new network namespace; ctr and `docker run
+# --network none` rely on it (flags 0x9 = IFF_UP|IFF_LOOPBACK, bit 0 up).
+test_network_lo_up () {
+  new_bundle /probe read /sys/class/net/lo/flags
+  run_probe
+  assert_eq "$(( $(tr -d '\n' <<<"$output") & 1 ))" 1 "lo is up (flags $output)"
+}
+
 test_uts_ns () {
   local host_name
   host_name=$(hostname)
@@ -272,6 +280,7 @@ test_sysctl_without_netns () {
 run_test "new namespaces: all types but user and time" test_all_new
 run_test "pid: pid 1, alone in /proc" test_pid_ns
 run_test "network: only lo" test_network_ns
+run_test "network: lo is up" test_network_lo_up
 run_test "uts: hostname, domainname" test_uts_ns
 run_test "mount: the host sees no container mount" test_mount_ns
 run_test "cgroup: paths relative to the namespace" test_cgroup_ns
