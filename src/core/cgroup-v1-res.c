@@ -315,6 +315,27 @@ apply_cpu (struct cg_v1 *v, const struct oci_cpu *c, rt_error_t *err)
   bool shares = c->has_shares && c->shares;
   int fd, ret;
 
+  /* cpuset first: a CPU or node the host lacks is the likeliest refusal,
+   * and failing before any other write keeps an update from half
+   * applying. */
+  if ((c->cpus && *c->cpus) || (c->mems && *c->mems))
+    {
+      fd = need_dir (v, "cpuset", RES ".cpu", err);
+      if (fd < 0)
+        return -1;
+      if (c->cpus && *c->cpus)
+        {
+          ret = put_cpuset (v, fd, "cpuset.cpus", c->cpus, RES ".cpu.cpus", err);
+          if (ret < 0)
+            return ret;
+        }
+      if (c->mems && *c->mems)
+        {
+          ret = put_cpuset (v, fd, "cpuset.mems", c->mems, RES ".cpu.mems", err);
+          if (ret < 0)
+            return ret;
+        }
+    }
   if (shares || cfs || c->has_idle)
     {
       fd = need_dir (v, "cpu", RES ".cpu", err);
@@ -350,20 +371,6 @@ apply_cpu (struct cg_v1 *v, const struct oci_cpu *c, rt_error_t *err)
           if (ret < 0)
             return ret;
         }
-    }
-  if ((c->cpus && *c->cpus) || (c->mems && *c->mems))
-    {
-      fd = need_dir (v, "cpuset", RES ".cpu", err);
-      if (fd < 0)
-        return -1;
-      if (c->cpus && *c->cpus)
-        {
-          ret = put_cpuset (v, fd, "cpuset.cpus", c->cpus, RES ".cpu.cpus", err);
-          if (ret < 0)
-            return ret;
-        }
-      if (c->mems && *c->mems)
-        return put_cpuset (v, fd, "cpuset.mems", c->mems, RES ".cpu.mems", err);
     }
   return 0;
 }
@@ -673,15 +680,16 @@ cg_v1_apply (struct cg_v1 *v, const struct oci_resources *res, bool update, rt_e
   ret = apply_devices (v, res, update, err);
   if (ret < 0 || res == NULL)
     return ret;
-  if (res->memory)
-    {
-      ret = apply_memory (v, res->memory, update, err);
-      if (ret < 0)
-        return ret;
-    }
+  /* cpu (with cpuset) before memory: see apply_cpu. */
   if (res->cpu)
     {
       ret = apply_cpu (v, res->cpu, err);
+      if (ret < 0)
+        return ret;
+    }
+  if (res->memory)
+    {
+      ret = apply_memory (v, res->memory, update, err);
       if (ret < 0)
         return ret;
     }

@@ -1012,6 +1012,19 @@ container_kill (const struct runtime_opts *rt, const char *id, int sig, bool all
     ret = signal_all (&h.st, sig, err);
   else
     ret = signal_init (&h.st, sig, err);
+  /* A frozen task dies only once thawed (v1 freezer): SIGKILL of a paused
+   * container thaws it, as runc does. */
+  if (ret == 0 && sig == SIGKILL && status == CSTATUS_PAUSED)
+    {
+      struct cgroup cg;
+      if (cg_open (h.st.cgroup_path, &cg, err) == 0)
+        {
+          ret = cg_freeze (&cg, false, err);
+          cg_close (&cg);
+        }
+      else
+        ret = -1;
+    }
   handle_close (&h);
   return ret;
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -565,6 +566,10 @@ container_exec (const struct runtime_opts *rt, const struct exec_opts *o, int *s
   ec.preserve_fds = o->preserve_fds;
   if (!o->detach)
     (void) prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  /* The child inherits our fd of the state dir, and flock belongs to the
+   * open file: in a paused container it may freeze before closing it and
+   * hold the lock for ever.  Everything needed is read: unlock now. */
+  (void) flock (h.dirfd, LOCK_UN);
   pid = ns_spawn (fds, 0, run_exec_child, &ec, sv[0], err);
   close (sv[1]);
   sv[1] = -1;

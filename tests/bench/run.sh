@@ -1,7 +1,9 @@
 #!/bin/bash
 # Start-up benchmark: cove against runc and crun on one bundle running /bin/true, plus the
-# kernel floor (unshare of the same namespaces).  Not a test: it prints numbers and checks
-# targets, and fails only when it cannot measure.  See tests/bench/README.md.
+# kernel floor (unshare of the same namespaces); then the latency of `exec` into a running
+# container, and a batch of containers created at once (time, and memory held while they wait
+# for `start`).  Not a test: it prints numbers and checks targets, and fails only when it
+# cannot measure.  See tests/bench/README.md.
 #
 # Needs root and these Debian packages (apt-get install PACKAGE):
 #   runc crun jq busybox-static util-linux gcc libc6-dev    always
@@ -11,10 +13,11 @@
 set -euo pipefail
 
 # ---- SWITCH: cgroups -------------------------------------------------------------------------
-# cove applies no cgroups yet, so crun runs with --cgroup-manager=disabled to compare like with
-# like (runc cannot turn cgroups off; the report says so).  Once cove puts containers into
-# cgroups, set BENCH_CGROUPS=1 here (or pass --cgroups) so that crun uses its cgroupfs manager.
-BENCH_CGROUPS=${BENCH_CGROUPS:-0}
+# cove puts every container into cgroups, so crun uses its cgroupfs manager (like with like; runc
+# cannot turn cgroups off).  crun with --cgroup-manager=disabled is measured as well, as the
+# subject `crun-nocg`, so the numbers of the earlier comparison stay on a second line.
+# BENCH_CGROUPS=0 (or --no-cgroups) goes back to that comparison alone: crun without cgroups.
+BENCH_CGROUPS=${BENCH_CGROUPS:-1}
 # -----------------------------------------------------------------------------------------------
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,6 +33,10 @@ CALLGRIND=0
 RAW_OUT=
 COVE=
 REAP_TIMEOUT=10
+EXEC=1          # exec latency
+BATCH=1         # containers created at once
+BATCH_N=50      # containers per batch
+BATCH_ROUNDS=3  # batches per runtime (the report shows the median)
 
 usage ()
 {
@@ -41,7 +48,13 @@ usage: run.sh [options]
   --no-floor       do not time the kernel floor (unshare --fork --pid --mount --uts --ipc --net)
   --no-phases      time only \`run\`, not the create/start/delete split
   --warmup K       untimed containers per subject before measuring (default 3)
-  --cgroups        crun uses its cgroupfs manager instead of none (for when cove applies cgroups)
+  --cgroups        crun uses its cgroupfs manager; crun-nocg (no cgroups) is measured too (default)
+  --no-cgroups     crun runs with --cgroup-manager=disabled only (the comparison before cove
+                   applied cgroups)
+  --no-exec        do not time \`exec ID /bin/true\` into a running container
+  --no-batch       do not time the batch of containers created at once
+  --batch N        containers per batch (default 50)
+  --batch-rounds R batches per runtime, the median is reported (default 3)
   --cove PATH      the cove binary (default ./cove, else the one in the source tree)
   --raw FILE       keep every sample (one line per step) in FILE
   --callgrind      run one cove create + start + delete under valgrind --tool=callgrind and
@@ -68,6 +81,11 @@ while [[ $# -gt 0 ]]; do
     --no-phases) PHASES=0 ;;
     --warmup) WARMUP=${2:?--warmup needs a number}; shift ;;
     --cgroups) BENCH_CGROUPS=1 ;;
+    --no-cgroups) BENCH_CGROUPS=0 ;;
+    --no-exec) EXEC=0 ;;
+    --no-batch) BATCH=0 ;;
+    --batch) BATCH_N=${2:?--batch needs a number}; shift ;;
+    --batch-rounds) BATCH_ROUNDS=${2:?--batch-rounds needs a number}; shift ;;
     --cove) COVE=${2:?--cove needs a path}; shift ;;
     --raw) RAW_OUT=${2:?--raw needs a file}; shift ;;
     --callgrind) CALLGRIND=1 ;;
@@ -79,6 +97,8 @@ done
 
 [[ $COUNT =~ ^[1-9][0-9]*$ ]] || die "-n wants a positive number, not '$COUNT'"
 [[ $WARMUP =~ ^[0-9]+$ ]] || die "--warmup wants a number, not '$WARMUP'"
+[[ $BATCH_N =~ ^[1-9][0-9]*$ ]] || die "--batch wants a positive number, not '$BATCH_N'"
+[[ $BATCH_ROUNDS =~ ^[1-9][0-9]*$ ]] || die "--batch-rounds wants a positive number, not '$BATCH_ROUNDS'"
 for r in $RUNTIMES; do
   case $r in cove|runc|crun) ;; *) die "unknown runtime '$r' (cove, runc, crun)" ;; esac
 done
@@ -127,7 +147,10 @@ if [[ ${COVE_BENCH_IN_NS:-0} != 1 ]]; then
   [[ -z $RUNTIMES ]] && args+=(--only "")
   [[ $FLOOR == 0 ]] && args+=(--no-floor)
   [[ $PHASES == 0 ]] && args+=(--no-phases)
-  [[ $BENCH_CGROUPS == 1 ]] && args+=(--cgroups)
+  if [[ $BENCH_CGROUPS == 1 ]]; then args+=(--cgroups); else args+=(--no-cgroups); fi
+  [[ $EXEC == 0 ]] && args+=(--no-exec)
+  [[ $BATCH == 0 ]] && args+=(--no-batch)
+  args+=(--batch "$BATCH_N" --batch-rounds "$BATCH_ROUNDS")
   [[ $CALLGRIND == 1 ]] && args+=(--callgrind)
   [[ -n $RAW_OUT ]] && args+=(--raw "$RAW_OUT")
   exec unshare --mount --propagation private -- bash "$BENCH_DIR/run.sh" "${args[@]}"
@@ -226,6 +249,12 @@ make_bundle ()
   mkdir -p "$SMOKE_BUNDLE"
   jq '.process.args = ["/bin/busybox", "echo", "cove-bench-ok"]' "$BUNDLE/config.json" \
      >"$SMOKE_BUNDLE/config.json"
+
+  # The container `exec` goes into: the same config, its process sleeps.
+  EXEC_BUNDLE=$T/sleeper
+  mkdir -p "$EXEC_BUNDLE"
+  jq '.process.args = ["/bin/busybox", "sleep", "1000000"]' "$BUNDLE/config.json" \
+     >"$EXEC_BUNDLE/config.json"
 }
 
 # ---- subjects --------------------------------------------------------------------------------
@@ -234,7 +263,7 @@ make_bundle ()
 rt_argv ()
 {
   case $1 in
-    cove) RT_ARGV=("$COVE" --root "$T/state-cove") ;;
+    cove) RT_ARGV=("$COVE_RUN" --root "$T/state-cove") ;;
     runc) RT_ARGV=(runc --root "$T/state-runc") ;;
     crun)
       if [[ $BENCH_CGROUPS == 1 ]]; then
@@ -242,6 +271,8 @@ rt_argv ()
       else
         RT_ARGV=(crun --cgroup-manager=disabled --root "$T/state-crun")
       fi ;;
+    # The second crun subject (BENCH_CGROUPS=1 only): no cgroups, as before cove had them.
+    crun-nocg) RT_ARGV=(crun --cgroup-manager=disabled --root "$T/state-crun-nocg") ;;
   esac
 }
 
@@ -257,9 +288,15 @@ FLOOR_ARGV=(unshare --fork --pid --mount --uts --ipc --net /bin/true)
 # bench IDENT STEPS...: bench-exec with its output in $T/log, samples appended to $T/raw.
 bench ()
 {
-  local ident=$1
-  shift
-  "$T/bench-exec" -t "$REAP_TIMEOUT" -o "$T/raw" -p "$ident" "$@" >>"$T/log" 2>&1
+  bench_to "$T/raw" "$@"
+}
+
+# bench_to FILE IDENT STEPS...: the same, samples appended to FILE.
+bench_to ()
+{
+  local out=$1 ident=$2
+  shift 2
+  "$T/bench-exec" -t "$REAP_TIMEOUT" -o "$out" -p "$ident" "$@" >>"$T/log" 2>&1
 }
 
 # One `run` of /bin/true.  The @reap step catches anything a runtime left behind (none of them
@@ -330,9 +367,10 @@ rt_version ()
     cove)
       local v
       v=$("$COVE" --version 2>/dev/null | head -n 1) || true
-      echo "${v:-(no version)} at $COVE" ;;
+      echo "${v:-(no version)} at $COVE (run from a copy in the temp dir)" ;;
     runc) runc --version | head -n 1 ;;
     crun) crun --version | head -n 1 ;;
+    crun-nocg) echo "the same crun with --cgroup-manager=disabled" ;;
   esac
 }
 
@@ -373,7 +411,14 @@ summarize ()
         }
       }
       for (k in fail) { split(k, f, " "); print f[1], "fail." f[2], fail[k] }
-    }' "$T/raw" | sort -k1,1 -k2,2 -k3,3g | awk '
+    }' "$T/raw" | medians >"$T/stats"
+}
+
+# medians: reads "subject metric value" lines, writes "subject metric n median p10 p90" (for
+# fail.* metrics: "subject metric n sum sum sum").
+medians ()
+{
+  sort -k1,1 -k2,2 -k3,3g | awk '
     function flush() {
       if (n == 0) return
       if (m ~ /^fail\./) { print s, m, n, sum, sum, sum; n = 0; return }
@@ -384,13 +429,50 @@ summarize ()
     }
     $1 != s || $2 != m { flush(); s = $1; m = $2; sum = 0 }
     { v[++n] = $3; sum += $3 }
-    END { flush() }' >"$T/stats"
+    END { flush() }'
 }
 
 # getstat SUBJECT METRIC [FIELD]: the median (or n=3, p10=5, p90=6) of a metric, empty if none.
+# Reads $STATS (default $T/stats).
+has_subject ()
+{
+  [[ " $SUBJECTS " == *" $1 "* ]]
+}
+
+# ratio_lines "LABEL:METRIC:FORMAT"...: for each metric one line with every subject's median and
+# cove's ratios to runc, crun and the floor; then, when crun-nocg was measured, a second block
+# with crun without cgroups.  Uses $STATS like getstat.
+ratio_lines ()
+{
+  local what label metric unit c cv line
+  has_subject cove || return 0
+  for what in "$@"; do
+    IFS=: read -r label metric unit <<<"$what"
+    line="$label"
+    cv=$(getstat cove "$metric")
+    for c in $SUBJECTS; do
+      [[ $c == crun-nocg ]] && continue
+      line="$line $c $(fmt "$unit" "$(getstat "$c" "$metric")") "
+    done
+    for c in runc crun floor; do
+      has_subject "$c" || continue
+      [[ $c == floor && $metric == *.rss ]] && continue
+      line="$line cove/$c $(ratio "$cv" "$(getstat "$c" "$metric")") "
+    done
+    echo "$line" | sed 's/  */ /g; s/ $//' # squeeze the blanks of empty cells
+  done
+  has_subject crun-nocg || return 0
+  echo "  second line, crun without cgroups (--cgroup-manager=disabled; cove and runc keep theirs):"
+  for what in "$@"; do
+    IFS=: read -r label metric unit <<<"$what"
+    cv=$(getstat cove "$metric")
+    echo "  $label crun-nocg $(fmt "$unit" "$(getstat crun-nocg "$metric")") cove/crun-nocg $(ratio "$cv" "$(getstat crun-nocg "$metric")")"
+  done
+}
+
 getstat ()
 {
-  awk -v s="$1" -v m="$2" -v f="${3:-4}" '$1 == s && $2 == m { print $f }' "$T/stats"
+  awk -v s="$1" -v m="$2" -v f="${3:-4}" '$1 == s && $2 == m { print $f }' "${STATS:-$T/stats}"
 }
 
 fmt ()
@@ -466,39 +548,272 @@ report ()
   [[ -z $fails ]] || echo "failed steps (left out of the medians): $fails"
 
   echo
-  local what metric unit
-  for what in "wall/container (median ms):run.wall:%.1f" "cpu/container (median ms):run.cpu:%.1f" \
-              "peak RSS (median MiB):run.rss:%.1f"; do
-    IFS=: read -r label metric unit <<<"$what"
-    local line="$label" cv
-    for c in "${cols[@]}"; do line="$line $c $(fmt "$unit" "$(getstat "$c" "$metric")") "; done
-    cv=$(getstat cove "$metric")
-    for c in runc crun floor; do
-      [[ " ${cols[*]} " == *" $c "* && " ${cols[*]} " == *" cove "* ]] || continue
-      [[ $c == floor && $metric == run.rss ]] && continue
-      line="$line cove/$c $(ratio "$cv" "$(getstat "$c" "$metric")") "
-    done
-    echo "$line" | sed 's/  */ /g; s/ $//' # squeeze the blanks of empty cells
-  done
+  ratio_lines "wall/container (median ms):run.wall:%.1f" "cpu/container (median ms):run.cpu:%.1f" \
+              "peak RSS (median MiB):run.rss:%.1f"
 
   echo
   echo "targets (reported, not enforced):"
   target "cpu/container <= 0.7 x crun's" "$(getstat cove run.cpu)" 0.7 "$(getstat crun run.cpu)" ms
   target "cpu/container <= 2.5 x the kernel floor" "$(getstat cove run.cpu)" 2.5 "$(getstat floor run.cpu)" ms
   target "peak RSS <= crun's" "$(getstat cove run.rss)" 1 "$(getstat crun run.rss)" MiB
+  if has_subject crun-nocg; then
+    target "cpu/container <= 0.7 x crun-nocg's" "$(getstat cove run.cpu)" 0.7 \
+      "$(getstat crun-nocg run.cpu)" ms
+  fi
 
   echo
   echo "notes:"
   echo "  cgroups: runc always creates cgroups (it has no way to turn them off);"
   if [[ $BENCH_CGROUPS == 1 ]]; then
-    echo "           crun uses --cgroup-manager=cgroupfs (--cgroups given)."
+    echo "           crun uses --cgroup-manager=cgroupfs, as cove puts containers into cgroups;"
+    echo "           crun-nocg is the same crun with --cgroup-manager=disabled (the second lines)."
   else
-    echo "           crun runs with --cgroup-manager=disabled and cove applies none (like with like)."
+    echo "           crun runs with --cgroup-manager=disabled (--no-cgroups), while cove applies"
+    echo "           its cgroups: cove pays for work crun skips."
   fi
   echo "  cgroup layout: $CGROUP_LAYOUT"
   echo "  all subjects run in one private mount namespace; each runtime has its own --root."
   echo "  floor: ${FLOOR_ARGV[*]} (host's /bin/true), timed the same way."
   [[ -z $SKIPPED ]] || echo "$SKIPPED"
+}
+
+# ---- exec latency ----------------------------------------------------------------------------
+# One sleeping container per runtime (EXEC_BUNDLE), then `exec ID /bin/true` COUNT times per
+# runtime, interleaved like the rest.  Every runtime waits for the exec'd process and reaps it,
+# so wait4's CPU time covers the runtime, its helpers and /bin/true; the @reap step catches
+# anything left behind (nothing should be).  A runtime whose exec does not bring back what the
+# container printed is left out with a note.
+EXEC_SUBJECTS=
+start_sleepers ()
+{
+  local rt id out
+  for rt in $SUBJECTS; do
+    [[ $rt == floor ]] && continue
+    id=cb-$rt-sleeper
+    rt_argv "$rt"
+    LIVE["$rt $id"]=1
+    out=
+    if "${RT_ARGV[@]}" run -d -b "$EXEC_BUNDLE" "$id" </dev/null >>"$T/log" 2>&1; then
+      out=$("${RT_ARGV[@]}" exec "$id" /bin/busybox echo cove-bench-ok </dev/null 2>>"$T/log") ||
+        true
+    fi
+    if [[ $out == cove-bench-ok ]]; then
+      EXEC_SUBJECTS="$EXEC_SUBJECTS $rt"
+    else
+      SKIPPED="$SKIPPED"$'\n'"  $rt left out of the exec latency: \`$rt exec\` into a running container failed"
+      rt_delete_force "$rt" "$id"
+    fi
+  done
+  read -r -a words <<<"$EXEC_SUBJECTS"; EXEC_SUBJECTS="${words[*]}"
+}
+
+stop_sleepers ()
+{
+  local rt
+  for rt in $EXEC_SUBJECTS; do rt_delete_force "$rt" "cb-$rt-sleeper"; done
+}
+
+measure_exec ()
+{
+  local rt=$1 iter=$2
+  rt_argv "$rt"
+  bench_to "$T/raw-exec" "$rt $iter" exec "${RT_ARGV[@]}" exec "cb-$rt-sleeper" /bin/true \
+    ::: exec-orphans @reap || true
+}
+
+run_exec_phase ()
+{
+  local i s
+  start_sleepers
+  [[ -n $EXEC_SUBJECTS ]] || return 0
+  echo "  exec latency: $EXEC_SUBJECTS; $COUNT execs each, $WARMUP warm-up" >&2
+  for ((i = 1; i <= WARMUP; i++)); do
+    for s in $EXEC_SUBJECTS; do measure_exec "$s" "w$i"; done
+  done
+  : >"$T/raw-exec"
+  for ((i = 1; i <= COUNT; i++)); do
+    for s in $EXEC_SUBJECTS; do measure_exec "$s" "$i"; done
+  done
+  stop_sleepers
+  # exec.{wall,cpu,rss}: wall of exec; CPU of exec plus anything reaped after it.
+  awk '
+    { key = $1 " " $2 }
+    $8 != 0 { fail[$1 " " $3]++; bad[key] = 1; next }
+    { wall[key " " $3] = $4; cpu[key " " $3] = $5 + $6; rss[key " " $3] = $7; subj[key] = $1 }
+    END {
+      for (key in subj) {
+        if (bad[key]) continue
+        print subj[key], "exec.wall", wall[key " exec"] / 1000
+        print subj[key], "exec.cpu", (cpu[key " exec"] + cpu[key " exec-orphans"]) / 1000
+        r = rss[key " exec"]; if (rss[key " exec-orphans"] > r) r = rss[key " exec-orphans"]
+        print subj[key], "exec.rss", r / 1024
+      }
+      for (k in fail) { split(k, f, " "); print f[1], "fail." f[2], fail[k] }
+    }' "$T/raw-exec" | medians >"$T/stats-exec"
+}
+
+# print_fails STATS-FILE PREFIX: the fail.* counts of a stats file on one line, if any.
+print_fails ()
+{
+  local fails
+  fails=$(awk '$2 ~ /^fail\./ { printf "%s%s %s %d", sep, $1, substr($2, 6), $3; sep = ", " }' "$1")
+  [[ -z $fails ]] || echo "$2: $fails"
+}
+
+report_exec ()
+{
+  local c row label m f lo hi
+  [[ -s $T/stats-exec ]] || return 0
+  local STATS=$T/stats-exec SUBJECTS=$EXEC_SUBJECTS
+  echo
+  printf '%-34s' "exec /bin/true, median (n=$COUNT)"
+  for c in $SUBJECTS; do printf '%12s' "$c"; done
+  echo
+  for row in "exec: wall ms|exec.wall|%.2f" "exec: cpu ms (user+sys, all procs)|exec.cpu|%.2f" \
+             "exec: peak RSS MiB (largest proc)|exec.rss|%.1f"; do
+    IFS='|' read -r label m f <<<"$row"
+    printf '%-34s' "$label"
+    for c in $SUBJECTS; do printf '%12s' "$(fmt "$f" "$(getstat "$c" "$m")")"; done
+    echo
+  done
+  printf '%-34s' "exec: cpu ms p10..p90"
+  for c in $SUBJECTS; do
+    lo=$(getstat "$c" exec.cpu 5); hi=$(getstat "$c" exec.cpu 6)
+    if [[ -n $lo ]]; then printf '%12s' "$(LC_ALL=C printf '%.1f..%.1f' "$lo" "$hi")"; else printf '%12s' -; fi
+  done
+  echo
+  print_fails "$STATS" "failed steps (left out of the medians)"
+  echo
+  ratio_lines "exec wall (median ms):exec.wall:%.1f" "exec cpu (median ms):exec.cpu:%.1f"
+}
+
+# ---- containers created at once --------------------------------------------------------------
+# BATCH_N containers are created in a row; then the processes `create` left behind (one per
+# container, blocked until `start`) are measured; then all are started, waited for and deleted.
+# One bench-exec runs the whole batch, so those processes are its children (it is a subreaper)
+# and the measuring step finds them as the other children of its parent.  Rounds are
+# interleaved across runtimes; the report shows the median round.
+
+# The measuring step: "COUNT RSS_KB PSS_KB" of the other children of our parent, into $1.
+write_held_script ()
+{
+  cat >"$T/held.sh" <<'END_OF_SCRIPT'
+#!/bin/bash
+n=0 rss=0 pss=0
+for pid in $(cat /proc/"$PPID"/task/*/children); do
+  [[ $pid == "$$" ]] && continue
+  r=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$pid/status" 2>/dev/null) || continue
+  p=$(awk '$1 == "Pss:" { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null) || p=0
+  n=$((n + 1)) rss=$((rss + ${r:-0})) pss=$((pss + ${p:-0}))
+done
+echo "$n $rss $pss" >"$1"
+END_OF_SCRIPT
+  chmod +x "$T/held.sh"
+}
+
+measure_batch ()
+{
+  local rt=$1 round=$2 k id
+  local -a steps=() ids=()
+  rt_argv "$rt"
+  for ((k = 1; k <= BATCH_N; k++)); do
+    id=cb-$rt-b$round-$k
+    ids+=("$id")
+    LIVE["$rt $id"]=1
+    steps+=("create-$k" "${RT_ARGV[@]}" create -b "$BUNDLE" "$id" :::)
+  done
+  steps+=(held "$T/held.sh" "$T/held-$rt-$round" :::)
+  for ((k = 1; k <= BATCH_N; k++)); do
+    steps+=("start-$k" "${RT_ARGV[@]}" start "${ids[k - 1]}" :::)
+  done
+  steps+=(init @reap)
+  for ((k = 1; k <= BATCH_N; k++)); do
+    steps+=(::: "delete-$k" "${RT_ARGV[@]}" delete "${ids[k - 1]}")
+  done
+  if bench_to "$T/raw-batch" "$rt $round" "${steps[@]}"; then
+    for id in "${ids[@]}"; do unset "LIVE[$rt $id]"; done
+  else
+    for id in "${ids[@]}"; do rt_delete_force "$rt" "$id"; done
+  fi
+}
+
+BATCH_SUBJECTS=
+run_batch_phase ()
+{
+  local r s f base
+  for s in $SUBJECTS; do [[ $s == floor ]] || BATCH_SUBJECTS="$BATCH_SUBJECTS $s"; done
+  read -r -a words <<<"$BATCH_SUBJECTS"; BATCH_SUBJECTS="${words[*]}"
+  [[ -n $BATCH_SUBJECTS ]] || return 0
+  write_held_script
+  echo "  batch: $BATCH_SUBJECTS; $BATCH_N containers per batch, $BATCH_ROUNDS rounds" >&2
+  : >"$T/raw-batch"
+  for ((r = 1; r <= BATCH_ROUNDS; r++)); do
+    for s in $BATCH_SUBJECTS; do measure_batch "$s" "$r"; done
+  done
+  # Per round: totals of the create, start (+ init: the containers' own setup until they exec)
+  # and delete steps, and what was held per container.  A round with a failed step is left out.
+  {
+    for f in "$T"/held-*; do
+      [[ -e $f ]] || continue
+      base=${f##*/held-}
+      echo "HELD ${base%-*} ${base##*-} $(cat "$f")"
+    done
+    cat "$T/raw-batch"
+  } | awk -v n="$BATCH_N" '
+    $1 == "HELD" { key = $2 " " $3; hn[key] = $4; hrss[key] = $5; hpss[key] = $6; next }
+    { key = $1 " " $2; subj[key] = $1; ph = $3; sub(/-[0-9]+$/, "", ph)
+      if ($8 != 0) { fail[$1 " " ph]++; bad[key] = 1; next }
+      wall[key " " ph] += $4; cpu[key " " ph] += $5 + $6 }
+    END {
+      for (key in subj) {
+        if (bad[key]) continue
+        s = subj[key]
+        print s, "batch.create.wall", wall[key " create"] / 1000
+        print s, "batch.create.cpu", cpu[key " create"] / 1000
+        print s, "batch.start.wall", wall[key " start"] / 1000
+        print s, "batch.start.cpu", (cpu[key " start"] + cpu[key " init"]) / 1000
+        print s, "batch.delete.wall", wall[key " delete"] / 1000
+        if (hn[key] == n) {
+          print s, "batch.held.rss", hrss[key] / n / 1024
+          print s, "batch.held.pss", hpss[key] / n / 1024
+        } else
+          print s, "batch.held.miscount", hn[key] + 0
+      }
+      for (k in fail) { split(k, f, " "); print f[1], "fail." f[2], fail[k] }
+    }' | medians >"$T/stats-batch"
+}
+
+report_batch ()
+{
+  local c row label m f miscount
+  [[ -s $T/stats-batch ]] || return 0
+  local STATS=$T/stats-batch SUBJECTS=$BATCH_SUBJECTS
+  echo
+  printf '%-40s' "$BATCH_N at once, median of $BATCH_ROUNDS rounds"
+  for c in $SUBJECTS; do printf '%11s' "$c"; done
+  echo
+  for row in "create x$BATCH_N in a row: wall ms|batch.create.wall|%.0f" \
+             "create x$BATCH_N: cpu ms|batch.create.cpu|%.0f" \
+             "start x$BATCH_N: wall ms|batch.start.wall|%.0f" \
+             "start x$BATCH_N: cpu ms (+ containers')|batch.start.cpu|%.0f" \
+             "delete x$BATCH_N: wall ms|batch.delete.wall|%.0f" \
+             "held per created container: RSS MiB|batch.held.rss|%.2f" \
+             "held per created container: PSS MiB|batch.held.pss|%.2f"; do
+    IFS='|' read -r label m f <<<"$row"
+    printf '%-40s' "$label"
+    for c in $SUBJECTS; do printf '%11s' "$(fmt "$f" "$(getstat "$c" "$m")")"; done
+    echo
+  done
+  print_fails "$STATS" "failed steps (their rounds are left out)"
+  miscount=$(awk '$2 == "batch.held.miscount" { printf "%s%s %d", sep, $1, $4; sep = ", " }' "$STATS")
+  [[ -z $miscount ]] ||
+    echo "rounds where create did not leave $BATCH_N processes (median count): $miscount"
+  echo
+  ratio_lines "create x$BATCH_N (median ms):batch.create.wall:%.0f" \
+              "start x$BATCH_N (median ms):batch.start.wall:%.0f" \
+              "held per created container, RSS (MiB):batch.held.rss:%.2f"
+  echo "  held: VmRSS (and Pss) of the processes \`create\` left behind, summed, / $BATCH_N."
+  echo "  RSS counts shared pages (the runtime's binary, libc) in every process; PSS shares them out."
 }
 
 # ---- callgrind -------------------------------------------------------------------------------
@@ -578,15 +893,27 @@ run_callgrind ()
 
 # ---- main ------------------------------------------------------------------------------------
 cgroup_workaround
+# cove runs from a copy: a rebuild of the tree during the run (make relinks ./cove in place)
+# would otherwise make some spawns fail with EACCES or ETXTBSY.
+COVE_RUN=$COVE
+if [[ -x $COVE ]]; then
+  mkdir -p "$T/bin"
+  cp "$COVE" "$T/bin/cove"
+  COVE_RUN=$T/bin/cove
+fi
 cc -O2 -Wall -o "$T/bench-exec" "$BENCH_DIR/bench-exec.c" ||
   die "cannot build the helper tests/bench/bench-exec.c (apt-get install gcc libc6-dev)"
 make_bundle
-mkdir -p "$T"/state-{cove,runc,crun}
+mkdir -p "$T"/state-{cove,runc,crun,crun-nocg}
 : >"$T/raw"
 
 SUBJECTS=
 for rt in $RUNTIMES; do
   if smoke_test "$rt"; then SUBJECTS="$SUBJECTS $rt"; fi
+  # With cgroups compared, crun without them stays as a second line.
+  if [[ $rt == crun && $BENCH_CGROUPS == 1 && $CALLGRIND == 0 ]] && smoke_test crun-nocg; then
+    SUBJECTS="$SUBJECTS crun-nocg"
+  fi
 done
 [[ $FLOOR == 1 && $CALLGRIND == 0 ]] && SUBJECTS="$SUBJECTS floor"
 read -r -a words <<<"$SUBJECTS"; SUBJECTS="${words[*]}"
@@ -627,6 +954,14 @@ for ((i = 1; i <= COUNT; i++)); do
 done
 [[ -t 2 ]] && echo >&2
 
-[[ -z $RAW_OUT ]] || cp "$T/raw" "$RAW_OUT"
+[[ $EXEC == 0 ]] || run_exec_phase
+[[ $BATCH == 0 ]] || run_batch_phase
+
+if [[ -n $RAW_OUT ]]; then
+  cat "$T/raw" >"$RAW_OUT"
+  for f in "$T/raw-exec" "$T/raw-batch"; do [[ ! -e $f ]] || cat "$f" >>"$RAW_OUT"; done
+fi
 summarize
 report
+report_exec
+report_batch
