@@ -28,26 +28,60 @@ cstatus_name (enum cstatus s)
   return status_names[s];
 }
 
+/* The id as an error message may quote it: a rejected id can hold a
+ * newline (a second, forged log line) or an escape sequence for the
+ * terminal, so bytes outside printable ASCII become \xNN; at most 64
+ * bytes of it are shown. */
+static char *
+id_for_message (const char *id)
+{
+  static const char hex[] = "0123456789abcdef";
+  char *out = xmalloc (64 * 4 + 4), *o = out;
+  size_t i;
+
+  for (i = 0; id[i] && i < 64; i++)
+    {
+      unsigned char c = id[i];
+      if (c >= ' ' && c < 0x7f && c != '\\')
+        *o++ = c;
+      else
+        {
+          *o++ = '\\';
+          *o++ = 'x';
+          *o++ = hex[c >> 4];
+          *o++ = hex[c & 15];
+        }
+    }
+  if (id[i])
+    o = stpcpy (o, "...");
+  *o = '\0';
+  return out;
+}
+
 int
 state_validate_id (const char *id, rt_error_t *err)
 {
+  cleanup_free char *shown = NULL;
+  const char *why = NULL;
   const char *p;
 
   if (id == NULL || *id == '\0')
     return rt_error_set (err, 0, "container id must not be empty");
   if (strlen (id) > 1024)
-    return rt_error_set (err, 0, "container id `%.32s...` is longer than 1024 bytes", id);
-  if (id[0] == '.')
-    return rt_error_set (err, 0, "invalid container id `%s`: must not start with `.`", id);
-  for (p = id; *p; p++)
+    why = "longer than 1024 bytes";
+  else if (id[0] == '.')
+    why = "must not start with `.`";
+  for (p = id; why == NULL && *p; p++)
     {
       unsigned char c = *p;
       /* The id names a directory and appears in logs: keep it simple. */
       if (c == '/' || c <= ' ' || c >= 0x7f)
-        return rt_error_set (err, 0, "invalid container id `%s`: only printable characters, no `/`",
-                             id);
+        why = "only printable characters, no `/`";
     }
-  return 0;
+  if (why == NULL)
+    return 0;
+  shown = id_for_message (id);
+  return rt_error_set (err, 0, "invalid container id `%s`: %s", shown, why);
 }
 
 int
