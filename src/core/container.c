@@ -608,7 +608,11 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
       ret = -1;
       goto fail_bundle;
     }
-  ret = write_file_atomic_at (dirfd, STATE_CONFIG, b.raw, b.raw_len, 0600, err);
+  /* Held until create returns: other commands wait, and a create killed
+   * half way is recognised by `creating` without a holder. */
+  ret = state_lock (dirfd, err);
+  if (ret == 0)
+    ret = write_file_atomic_at (dirfd, STATE_CONFIG, b.raw, b.raw_len, 0600, err);
   if (ret == 0 && mkfifoat (dirfd, STATE_FIFO, 0600) < 0)
     ret = rt_error_set (err, errno, "create exec fifo");
   if (ret == 0)
@@ -617,6 +621,19 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
       if (fifo < 0)
         ret = rt_error_set (err, errno, "open exec fifo");
     }
+  /* Provisional state first: if we die from here on, `delete -f` finds
+   * the cgroup (and, once written below, init) to clean up. */
+  st.id = (char *) o->id;
+  st.bundle = b.path;
+  st.rootfs = b.rootfs;
+  st.created = state_now_rfc3339 ();
+  st.owner = (char *) "";
+  st.own_pidns = oci_config_namespace (b.config, OCI_NS_PID) != NULL;
+  st.creating = true;
+  st.cgroup_path = cg_path;
+  st.cgroup_created_depth = cg_path ? 1 : 0;
+  if (ret == 0)
+    ret = state_write (dirfd, &st, err);
   if (ret == 0 && cg_path)
     {
       const struct oci_linux *l = b.config->linux_;
@@ -643,20 +660,18 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
   ret = spawn_init (&ictx, ns_fds, have_cg ? &cg : NULL, &sp, err);
   if (ret < 0)
     goto fail_cgroup;
+  st.pid = sp.pid;
+  st.start_time = proc_start_time (sp.pid);
+  st.cgroup_path = have_cg ? cg.path : NULL;
+  st.cgroup_created_depth = have_cg && cg.created ? cg.created_depth : 0;
+  ret = state_write (dirfd, &st, err);
+  if (ret < 0)
+    goto fail_kill_init;
   ret = drive_init (o, &b, &sp, have_cg ? &cg : NULL, console_master, err);
   if (ret < 0)
     goto fail_kill_init;
 
-  st.id = (char *) o->id;
-  st.pid = sp.pid;
-  st.start_time = proc_start_time (sp.pid);
-  st.bundle = b.path;
-  st.rootfs = b.rootfs;
-  st.created = state_now_rfc3339 ();
-  st.owner = (char *) "";
-  st.cgroup_path = have_cg ? cg.path : NULL;
-  st.cgroup_created_depth = have_cg && cg.created ? cg.created_depth : 0;
-  st.own_pidns = oci_config_namespace (b.config, OCI_NS_PID) != NULL;
+  st.creating = false;
   {
     struct mntns_id mid = { 0 };
     (void) procs_mntns_of (sp.pid, &mid);
@@ -666,7 +681,6 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
     st.root_ino = mid.root_ino;
   }
   ret = state_write (dirfd, &st, err);
-  free (st.created);
   if (ret == 0 && o->pid_file)
     ret = write_pid_file (o->pid_file, sp.pid, err);
   if (ret < 0)
@@ -679,6 +693,7 @@ create_internal (const struct runtime_opts *rt, const struct create_opts *o, pid
   if (have_cg)
     cg_close (&cg);
   spec_bundle_clear (&b);
+  free (st.created);
   *init_pid = sp.pid;
   return 0;
 
@@ -705,6 +720,7 @@ fail_bundle:
     if (ns_fds[i] >= 0)
       close (ns_fds[i]);
   spec_bundle_clear (&b);
+  free (st.created);
   return -1;
 }
 
@@ -1092,9 +1108,10 @@ container_delete (const struct runtime_opts *rt, const char *id, bool force, rt_
         }
       rt_error_free (&tmp);
     }
-  if (status != CSTATUS_STOPPED)
+  if (status != CSTATUS_STOPPED || h.st.creating)
     {
-      /* created (never started) or forced: kill and wait for it. */
+      /* created (never started), forced, or left by a create that died
+       * half way: kill and wait for it. */
       int pfd = open_init_pidfd (&h.st, &tmp);
       if (pfd >= 0)
         {

@@ -202,6 +202,8 @@ state_write (int dirfd, const struct cstate *s, rt_error_t *err)
   yajl_gen_integer (g, s->cgroup_created_depth);
   yajl_gen_string (g, (const unsigned char *) "own_pidns", 9);
   yajl_gen_bool (g, s->own_pidns);
+  yajl_gen_string (g, (const unsigned char *) "creating", 8);
+  yajl_gen_bool (g, s->creating);
   yajl_gen_string (g, (const unsigned char *) "mntns_dev", 9);
   yajl_gen_integer (g, (long long) s->mntns_dev);
   yajl_gen_string (g, (const unsigned char *) "mntns_ino", 9);
@@ -257,6 +259,10 @@ state_read (int dirfd, struct cstate *s, rt_error_t *err)
   s->cgroup_path = tree_str (root, "cgroup_path");
   s->cgroup_created_depth = (unsigned) tree_int (root, "cgroup_created_depth");
   s->own_pidns = YAJL_IS_TRUE (yajl_tree_get (root, own, yajl_t_true));
+  {
+    const char *cr[] = { "creating", NULL };
+    s->creating = YAJL_IS_TRUE (yajl_tree_get (root, cr, yajl_t_true));
+  }
   s->mntns_dev = (unsigned long long) tree_int (root, "mntns_dev");
   s->mntns_ino = (unsigned long long) tree_int (root, "mntns_ino");
   s->root_dev = (unsigned long long) tree_int (root, "root_dev");
@@ -314,6 +320,15 @@ enum cstatus
 state_status (int dirfd, const struct cstate *s)
 {
   struct stat st;
+
+  /* A create in flight holds the lock; one that died left `creating`
+   * behind: that container never came to be, whatever runs of it. */
+  if (s->creating)
+    {
+      if (flock (dirfd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
+        return CSTATUS_CREATING;
+      return CSTATUS_STOPPED;
+    }
 
   if (!state_pid_alive (s))
     return CSTATUS_STOPPED;

@@ -23,6 +23,7 @@ struct cstate
   char *created; /* RFC 3339, UTC */
   char *owner;
   bool own_pidns; /* a new pid namespace: killing init kills all */
+  bool creating;  /* written by a create still in flight (it holds the lock) */
   unsigned long long mntns_dev; /* the container's mount namespace, */
   unsigned long long mntns_ino; /* which all its processes share, */
   unsigned long long root_dev;  /* and its rootfs, their root */
