@@ -85,8 +85,15 @@ cmd+=" RT_TIMEOUT=$(q "${RT_TIMEOUT:-60}") bash $inner"
 
 start=$(date +%s)
 # loop: a block device for the io.max test.
+# The checkout itself goes in as a share when it lies under a directory
+# the VM replaces with its own tmpfs (CI may clone under /tmp).
+top_share=()
+case $top/ in
+  /tmp/* | /run/* | /var/tmp/*) top_share=(-s "$top:$top:ro") ;;
+esac
 V2VM_MODULES=${V2VM_MODULES:-loop} "$top/tests/v2vm/run-in-v2-vm.sh" -r \
-  -s "$share:/run/v2share" -t "${V2VM_TIMEOUT:-240}" "$cmd" >"$share/out" 2>"$share/err"
+  -s "$share:/run/v2share" "${top_share[@]}" -t "${V2VM_TIMEOUT:-240}" "$cmd" \
+  >"$share/out" 2>"$share/err"
 rc=$?
 secs=$(($(date +%s) - start))
 
