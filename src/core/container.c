@@ -201,7 +201,9 @@ static int
 send_idmapped_mounts (const struct bundle *b, struct spawn *sp, rt_error_t *err)
 {
   const struct oci_config *c = b->config;
-  struct rootfs_ctx rctx = { .config = c, .bundle = b->path, .rootfs = b->rootfs, .userns = true };
+  struct rootfs_ctx rctx = {
+    .config = c, .bundle = b->path, .rootfs = b->rootfs, .userns = true, .rootfs_fd = -1,
+  };
   cleanup_free int *fds = NULL;
   size_t i;
   int ret = 0;

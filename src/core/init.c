@@ -277,22 +277,25 @@ init_main (const struct init_ctx *ctx)
   const struct oci_config *c = ctx->bundle->config;
   const struct oci_process *p = c->process;
   rt_error_t err = NULL;
+  int root_mnt_fd = -1;
   struct rootfs_ctx rctx = {
     .config = c,
     .bundle = ctx->bundle->path,
     .rootfs = ctx->bundle->rootfs,
     .userns = ctx->userns,
     .no_pivot = ctx->no_pivot,
+    .rootfs_fd = ctx->bundle->rootfs_fd,
+    .root_mnt_fd = &root_mnt_fd,
   };
   cleanup_free char *exe = NULL;
   cleanup_free int *mount_fds = NULL;
-  int keep[2] = { ctx->sync_fd, ctx->fifo_fd };
+  int keep[3] = { ctx->sync_fd, ctx->fifo_fd, ctx->bundle->rootfs_fd };
   bool has_start_hooks = c->hooks && c->hooks->n_start_container > 0;
   char **envp;
 
   sync_fd = ctx->sync_fd;
   /* No fd of the runtime may reach the container; preserved ones excepted. */
-  if (close_fds_from (3 + ctx->preserve_fds, keep, 2) < 0)
+  if (close_fds_from (3 + ctx->preserve_fds, keep, ctx->bundle->rootfs_fd >= 0 ? 3 : 2) < 0)
     {
       rt_error_set (&err, errno, "close inherited fds");
       die_with_error (&err);
@@ -328,6 +331,9 @@ init_main (const struct init_ctx *ctx)
     die_with_error (&err);
   if (rootfs_prepare (&rctx, &err) < 0)
     die_with_error (&err);
+  /* Mounted: the host-side fd of the rootfs is not needed any more. */
+  if (rctx.rootfs_fd >= 0)
+    close (rctx.rootfs_fd);
   close_mount_fds (mount_fds, c->n_mounts);
   if (sync_send (sync_fd, SYNC_PREPARED, &err) < 0 || sync_expect (sync_fd, SYNC_HOOKS_DONE, &err) < 0)
     die_with_error (&err);

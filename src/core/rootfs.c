@@ -766,10 +766,28 @@ rootfs_prepare (const struct rootfs_ctx *ctx, rt_error_t *err)
   if (mount (NULL, "/", NULL, MS_REC | prop, NULL) < 0)
     return rt_error_set (err, errno, "make `/` %s", prop == MS_PRIVATE ? "rprivate" : "rslave");
 
-  /* pivot_root wants the new root to be a mount point. */
-  if (mount (ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+  /* pivot_root wants the new root to be a mount point.  Bound through
+   * the fd of the directory the runtime validated, never its path: a
+   * rootfs swapped for a symlink meanwhile is not followed. */
+  if (ctx->rootfs_fd >= 0)
+    {
+      /* That fd lives in the runtime's mount namespace: find the same
+       * directory in ours, and insist it is the same inode. */
+      cleanup_close int here = open (ctx->rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      struct stat a, b;
+
+      if (here < 0 || fstat (here, &a) < 0 || fstat (ctx->rootfs_fd, &b) < 0)
+        return rt_error_set (err, errno, "open the rootfs `%s`", ctx->rootfs);
+      if (a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+        return rt_error_set (err, EXDEV, "the rootfs `%s` was replaced after it was checked",
+                             ctx->rootfs);
+      if (safe_bind (here, here, true, &root_fd) < 0)
+        return rt_error_set (err, errno, "bind the rootfs `%s` onto itself", ctx->rootfs);
+    }
+  else if (mount (ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     return rt_error_set (err, errno, "bind the rootfs `%s` onto itself", ctx->rootfs);
-  root_fd = open (ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0)
+    root_fd = open (ctx->rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (root_fd < 0)
     return rt_error_set (err, errno, "open the rootfs `%s`", ctx->rootfs);
 
@@ -779,18 +797,25 @@ rootfs_prepare (const struct rootfs_ctx *ctx, rt_error_t *err)
       if (ret < 0)
         return ret;
     }
-  if (dev_is_bound (ctx->config))
-    return 0;
-  return dev_populate (root_fd, l, ctx->userns, err);
+  if (!dev_is_bound (ctx->config))
+    {
+      ret = dev_populate (root_fd, l, ctx->userns, err);
+      if (ret < 0)
+        return ret;
+    }
+  if (ctx->root_mnt_fd)
+    *ctx->root_mnt_fd = steal_fd (&root_fd);
+  return 0;
 }
 
-/* --no-pivot (a rootfs on the initramfs, where pivot_root is refused). */
+/* --no-pivot (a rootfs on the initramfs, where pivot_root is refused).
+ * new_root: the rootfs mount's fd. */
 static int
-move_root (const char *rootfs, rt_error_t *err)
+move_root (const char *rootfs, int new_root, rt_error_t *err)
 {
-  if (chdir (rootfs) < 0)
+  if (fchdir (new_root) < 0)
     return rt_error_set (err, errno, "chdir `%s`", rootfs);
-  if (mount (rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+  if (mount (".", "/", NULL, MS_MOVE, NULL) < 0)
     return rt_error_set (err, errno, "move the rootfs `%s` onto `/`", rootfs);
   if (chroot (".") < 0)
     return rt_error_set (err, errno, "chroot `%s`", rootfs);
@@ -805,15 +830,20 @@ rootfs_pivot (const struct rootfs_ctx *ctx, rt_error_t *err)
   cleanup_close int old_root = -1;
   cleanup_close int new_root = -1;
 
+  /* The mount rootfs_prepare made, by fd: its path may name something
+   * else by now. */
+  if (ctx->root_mnt_fd && *ctx->root_mnt_fd >= 0)
+    new_root = steal_fd (ctx->root_mnt_fd);
+  else
+    new_root = open (ctx->rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (new_root < 0)
+    return rt_error_set (err, errno, "open the rootfs `%s`", ctx->rootfs);
   if (ctx->no_pivot)
-    return move_root (ctx->rootfs, err);
+    return move_root (ctx->rootfs, new_root, err);
 
   old_root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (old_root < 0)
     return rt_error_set (err, errno, "open `/`");
-  new_root = open (ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (new_root < 0)
-    return rt_error_set (err, errno, "open the rootfs `%s`", ctx->rootfs);
   /* pivot_root(".", "."): the old root ends up stacked on the new one, so
    * no directory for it is needed in the rootfs; it is then unmounted
    * from below, after becoming a slave so the unmount of everything under

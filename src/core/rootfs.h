@@ -17,6 +17,8 @@ struct rootfs_ctx
   const char *rootfs;              /* absolute rootfs path (resolved, no symlinks) */
   bool userns;                     /* a new user namespace: bind devices instead of mknod */
   bool no_pivot;                   /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
+  int rootfs_fd;                   /* O_PATH of the validated rootfs, or -1: use the path */
+  int *root_mnt_fd;                /* out of rootfs_prepare: the rootfs mount, for pivot */
   /* Detached, idmapped trees from rootfs_open_idmapped_mounts, indexed
    * like config.mounts, -1 where none; NULL when there are none.
    * Borrowed: rootfs_prepare attaches them, the caller closes them. */

@@ -44,10 +44,11 @@ spec_load_bundle (const char *path, struct bundle *b, rt_error_t *err)
 {
   cleanup_free char *rootpath = NULL;
   char *msg = NULL;
-  struct stat st;
+  struct stat st, st2;
   int dfd;
 
   memset (b, 0, sizeof *b);
+  b->rootfs_fd = -1;
   b->path = realpath (path ? path : ".", NULL);
   if (b->path == NULL)
     return rt_error_set (err, errno, "bundle `%s`", path ? path : ".");
@@ -84,6 +85,16 @@ spec_load_bundle (const char *path, struct bundle *b, rt_error_t *err)
       rt_error_set (err, b->rootfs ? ENOTDIR : errno, "config.json: .root.path: `%s`", rootpath);
       goto fail;
     }
+  /* From here on the rootfs is this directory, whatever its path comes
+   * to name later (a swap for a symlink must not redirect the mount). */
+  b->rootfs_fd = open (b->rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (b->rootfs_fd < 0 || fstat (b->rootfs_fd, &st2) < 0 || st2.st_ino != st.st_ino
+      || st2.st_dev != st.st_dev)
+    {
+      rt_error_set (err, b->rootfs_fd < 0 ? errno : EAGAIN,
+                    "config.json: .root.path: `%s` changed while it was opened", b->rootfs);
+      goto fail;
+    }
   return 0;
 
 fail:
@@ -99,7 +110,10 @@ spec_bundle_clear (struct bundle *b)
   free (b->raw);
   free (b->path);
   free (b->rootfs);
+  if (b->rootfs_fd >= 0)
+    close (b->rootfs_fd);
   memset (b, 0, sizeof *b);
+  b->rootfs_fd = -1;
 }
 
 int

@@ -15,6 +15,7 @@ struct bundle
   size_t raw_len;
   char *path;   /* absolute, symlinks resolved */
   char *rootfs; /* absolute, symlinks resolved */
+  int rootfs_fd; /* O_PATH of the rootfs as validated: what gets mounted */
 };
 
 /* `path` NULL means the current directory; `config_name` NULL means
