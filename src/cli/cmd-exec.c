@@ -132,10 +132,8 @@ cmd_exec (struct global_opts *g, int argc, char **argv)
         o.ignore_paused = true;
         break;
       case OPT_CGROUP:
-        /* Sub-cgroups of the container are not supported: refuse rather
-         * than silently run elsewhere. */
-        cli_usage ("exec", "--cgroup is not supported yet");
-        return EXEC_RUNTIME_FAILURE;
+        o.cgroup_sub = optarg;
+        break;
       case 'h':
         puts ("usage: cove exec [options] ID [COMMAND [ARG...]]\n"
               "       cove exec [options] -p process.json ID\n"

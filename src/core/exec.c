@@ -395,6 +395,27 @@ close_ns_fds (int fds[OCI_NS_COUNT])
       }
 }
 
+/* --cgroup: runc's plain form, a sub-cgroup of the container's that
+ * exists already; no `..`, so it stays below.  The v1 `controller:path`
+ * form is refused rather than half supported. */
+static int
+check_cgroup_sub (const char *sub, const struct cstate *st, rt_error_t *err)
+{
+  const char *p;
+
+  if (st->cgroup_path == NULL || st->cgroup_path[0] == '\0')
+    return rt_error_set (err, 0, "exec: --cgroup: the container has no cgroup");
+  if (strchr (sub, ':'))
+    return rt_error_set (err, 0, "exec: --cgroup `%s`: the controller:path form is not supported",
+                         sub);
+  for (p = sub; *p; p = strchrnul (p, '/') + (*strchrnul (p, '/') ? 1 : 0))
+    if (strncmp (p, "..", 2) == 0 && (p[2] == '/' || p[2] == '\0'))
+      return rt_error_set (err, 0, "exec: --cgroup `%s`: `..` is not allowed", sub);
+  if (*sub == '\0' || *sub == '/')
+    return rt_error_set (err, 0, "exec: --cgroup `%s`: expected a relative sub-cgroup path", sub);
+  return 0;
+}
+
 static void
 run_exec_child (void *arg)
 {
@@ -548,6 +569,8 @@ container_exec (const struct runtime_opts *rt, const struct exec_opts *o, int *s
     }
   if (lsm_check (p->selinux_label, p->apparmor_profile, err) < 0)
     goto out;
+  if (o->cgroup_sub && check_cgroup_sub (o->cgroup_sub, &h.st, err) < 0)
+    goto out;
   if (open_container_namespaces (c, h.st.pid, fds, &ec.join_userns, err) < 0)
     goto out;
   /* The pids must still be the container's: check after opening. */
@@ -579,7 +602,10 @@ container_exec (const struct runtime_opts *rt, const struct exec_opts *o, int *s
   if (h.st.cgroup_path && h.st.cgroup_path[0])
     {
       struct cgroup cg;
-      int r = cg_open (h.st.cgroup_path, &cg, err);
+      cleanup_free char *path = o->cgroup_sub
+                                    ? xasprintf ("%s/%s", h.st.cgroup_path, o->cgroup_sub)
+                                    : xstrdup (h.st.cgroup_path);
+      int r = cg_open (path, &cg, err);
       if (r == 0)
         {
           r = cg_enter (&cg, pid, err);

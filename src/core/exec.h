@@ -34,6 +34,7 @@ struct exec_opts
   bool detach;
   bool ignore_paused;
   int preserve_fds;
+  const char *cgroup_sub; /* --cgroup: a sub-cgroup of the container's, or NULL */
 };
 
 /* Builds the process (file, or the saved config's process plus the

@@ -659,6 +659,40 @@ test_ignore_paused () {
   done
 }
 
+# --cgroup: the exec'd process lands in an existing sub-cgroup of the
+# container's; `..` and the v1 controller:path form are refused.
+test_exec_cgroup_sub () {
+  new_bundle /probe sleep 60
+  local id pid host_dir
+  id=$(unique_id)
+  rt_run_d "$id"
+  pid=$(state_field "$id" .pid)
+  host_dir=/sys/fs/cgroup/pids$(awk -F: '$2 == "pids" { print $3 }' "/proc/$pid/cgroup")
+  [ -d "$host_dir" ] || { skip "no v1 pids hierarchy here"; return; }
+  # The sub-cgroup must exist in every hierarchy the container uses.
+  local d
+  for d in /sys/fs/cgroup/*/; do
+    local rel
+    rel=$(awk -F: -v c="$(basename "$d")" '$2 == c || $2 == "name=" c { print $3 }' "/proc/$pid/cgroup")
+    [ -n "$rel" ] && [ -d "$d$rel" ] || continue
+    mkdir -p "$d$rel/sub"
+    # A v1 cpuset takes processes only once it has cpus and mems.
+    if [ -f "$d$rel/cpuset.cpus" ]; then
+      cat "$d$rel/cpuset.cpus" >"$d$rel/sub/cpuset.cpus"
+      cat "$d$rel/cpuset.mems" >"$d$rel/sub/cpuset.mems"
+    fi
+  done
+  rel=$(awk -F: '$2 == "" { print $3 }' "/proc/$pid/cgroup")
+  [ -n "$rel" ] && [ -d "/sys/fs/cgroup/unified$rel" ] && mkdir -p "/sys/fs/cgroup/unified$rel/sub"
+  run rt exec --cgroup sub "$id" cat /proc/self/cgroup
+  assert_eq "$status" 0 "exec --cgroup sub runs"
+  assert_match "$output" "pids:.*/sub" "the process is in the sub-cgroup"
+  run rt exec --cgroup ../x "$id" true
+  assert_eq "$status" 255 "`..` is refused"
+  run rt exec --cgroup cpu:sub "$id" true
+  assert_eq "$status" 255 "controller:path is refused"
+}
+
 run_test "output, stderr and exit status (0, 3)" test_output_and_status
 run_test "killed from the host: 137" test_killed_from_outside
 run_test "every namespace of init; ps shows init as 1" test_namespaces
@@ -681,4 +715,5 @@ run_test "--ignore-paused: frozen until resume" test_ignore_paused
 run_test "error: bad -u, -g; unknown --cap named" test_error_bad_user
 run_test "no fd of the runtime leaks" test_no_fd_leak
 run_test "runtime binary unreachable (CVE-2019-5736)" test_runtime_exe_unreachable
+run_test "exec --cgroup: a sub-cgroup of the container" test_exec_cgroup_sub
 done_testing
