@@ -544,6 +544,54 @@ yajl_reason (const char *errbuf)
   return s;
 }
 
+/* Whether `text`, which yajl has parsed (comments allowed), holds the
+ * escape \u0000 in a string: yajl_tree ends its strings at the NUL, so
+ * "/proc\u0000/x" would silently become "/proc". */
+static bool
+has_nul_escape (const char *text)
+{
+  enum { CODE, STRING, LINE_COMMENT, BLOCK_COMMENT } st = CODE;
+
+  for (const char *p = text; *p != '\0'; p++)
+    switch (st)
+      {
+      case CODE:
+        if (*p == '"')
+          st = STRING;
+        else if (p[0] == '/' && p[1] == '/')
+          st = LINE_COMMENT;
+        else if (p[0] == '/' && p[1] == '*')
+          {
+            st = BLOCK_COMMENT;
+            p++; /* this '*' cannot also close the comment */
+          }
+        break;
+      case STRING:
+        if (*p == '"')
+          st = CODE;
+        else if (*p == '\\')
+          {
+            if (strncmp (p + 1, "u0000", 5) == 0)
+              return true;
+            if (p[1] != '\0') /* never, in valid JSON */
+              p++;              /* the escaped character */
+          }
+        break;
+      case LINE_COMMENT:
+        if (*p == '\n')
+          st = CODE;
+        break;
+      case BLOCK_COMMENT:
+        if (p[0] == '*' && p[1] == '/')
+          {
+            st = CODE;
+            p++;
+          }
+        break;
+      }
+  return false;
+}
+
 void *
 jw_parse_document (const struct jw_object *t, const char *json, size_t len, const char *file,
                    char **errmsg)
@@ -568,15 +616,24 @@ jw_parse_document (const struct jw_object *t, const char *json, size_t len, cons
   memcpy (text, json, len);
   text[len] = '\0';
   tree = yajl_tree_parse (text, errbuf, sizeof errbuf);
-  free (text);
   if (tree == NULL)
     {
       char *reason = yajl_reason (errbuf);
+      free (text);
       if (asprintf (errmsg, "%s: malformed JSON: %s", file, reason) < 0)
         abort ();
       free (reason);
       return NULL;
     }
+  if (has_nul_escape (text))
+    {
+      free (text);
+      yajl_tree_free (tree);
+      if (asprintf (errmsg, "%s: a string holds a NUL character (\\u0000)", file) < 0)
+        abort ();
+      return NULL;
+    }
+  free (text);
 
   obj = jw_xcalloc (1, t->size);
   if (parse_object (&ctx, t, tree, obj) < 0)

@@ -11,6 +11,11 @@
 # A file that crashes, times out, bails out, breaks its plan or exits
 # non-zero without a failing test counts as one failure.  Exit status 0 only when nothing failed.
 #
+# Two slow suites run only when a FILTER names them (contrib/test.sh does
+# in CI): `sanitizers/` (tests/sanitizers/run.sh: the tests against an
+# ASan+UBSan build) and `fuzz/` (tests/fuzz/run.sh: 60 s of libFuzzer).
+# They print TAP like the others, within SUITE_TIMEOUT (default 900) s.
+#
 # Environment: TEST_TIMEOUT (seconds per file, default 300), RUNTIME (passed
 # on to the integration tests), RT_TEST_STRICT=1 (a skip counts as a failure),
 # TEST_LOGS (where full logs are kept, default tests/work/logs).
@@ -68,14 +73,17 @@ tap_failures () {
 }
 
 run_file () {
-  local file=$1 name log rc start secs
+  local file=$1 name log rc start secs limit=$timeout_s
   name=${file#tests/}
   log=$logs/$(echo "$name" | tr '/' '_').log
   start=$(date +%s)
+  case $file in
+    tests/sanitizers/* | tests/fuzz/*) limit=${SUITE_TIMEOUT:-900} ;;
+  esac
   if [[ $file == *.sh ]]; then
-    timeout -k 30 "$timeout_s" bash "$file" </dev/null >"$log" 2>&1
+    timeout -k 30 "$limit" bash "$file" </dev/null >"$log" 2>&1
   else
-    timeout -k 30 "$timeout_s" "$file" </dev/null >"$log" 2>&1
+    timeout -k 30 "$limit" "$file" </dev/null >"$log" 2>&1
   fi
   rc=$?
   secs=$(($(date +%s) - start))
@@ -89,7 +97,7 @@ run_file () {
     return
   fi
   if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-    problem="timed out after ${timeout_s}s"
+    problem="timed out after ${limit}s"
   elif [ "$rc" -gt 128 ]; then
     problem="killed by signal $((rc - 128))"
   elif [ "$bailed" = 1 ]; then
@@ -136,6 +144,11 @@ done
 for f in tests/integration/t-*.sh; do
   [ -e "$f" ] || continue
   wanted "integration/$(basename "$f")" || continue
+  files+=("$f")
+done
+# The opt-in suites: only when a filter names them.
+for f in tests/sanitizers/run.sh tests/fuzz/run.sh; do
+  [ -e "$f" ] && [ ${#filters[@]} -gt 0 ] && wanted "${f#tests/}" || continue
   files+=("$f")
 done
 
