@@ -107,6 +107,8 @@ usage (FILE *f)
          "  --pid-file FILE        the shim's pid\n"
          "  --exit-file FILE       the container's last exit status\n"
          "  --status-file FILE     the status JSON, rewritten on every change\n"
+         "  -h, --help             this help\n"
+         "  -v, --version          print the version\n"
          "Files default to the shim's directory <root>/.<ID>.shim/, removed when the\n"
          "shim ends.\n",
          f);
