@@ -1290,6 +1290,8 @@ container_run (const struct runtime_opts *rt, const struct create_opts *o, bool 
       for (i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
         sigaction (forwarded[i], &sa, NULL);
     }
+  if (master >= 0)
+    tty_proxy_copy_size (master);
   if (container_start (rt, o->id, err) < 0)
     {
       rt_error_t tmp = NULL;

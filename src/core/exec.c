@@ -467,7 +467,11 @@ drive_exec (const struct exec_opts *o, int sock, pid_t pid, const struct oci_con
             return ret;
         }
       else
-        *console_master = fd;
+        {
+          /* Sized before the process can run and look. */
+          tty_proxy_copy_size (fd);
+          *console_master = fd;
+        }
       if (sync_send (sock, SYNC_CONSOLE_DONE, err) < 0)
         return -1;
     }

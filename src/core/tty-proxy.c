@@ -30,6 +30,13 @@ copy_winsize (int master)
     (void) ioctl (master, TIOCSWINSZ, &ws);
 }
 
+void
+tty_proxy_copy_size (int master)
+{
+  copy_winsize (master);
+  winch_pending = 1; /* the relay checks again once it runs */
+}
+
 /* One read, one full write; false on EOF or a hard error of `from`. */
 static bool
 relay (int from, int to)
