@@ -250,38 +250,6 @@ struct exec_child
   bool join_userns;
 };
 
-static int
-setup_exec_terminal (const struct exec_child *ec, rt_error_t *err)
-{
-  struct sync_msg msg = { .type = SYNC_CONSOLE };
-  cleanup_close int master = -1;
-  cleanup_close int slave = -1;
-  int ret = term_open_pty (&master, &slave, err);
-
-  if (ret < 0)
-    return ret;
-  ret = fd_send (ec->sync_fd, master, &msg, sizeof msg.type, err);
-  if (ret < 0)
-    return ret;
-  ret = sync_expect (ec->sync_fd, SYNC_CONSOLE_DONE, err);
-  if (ret < 0)
-    return ret;
-  return term_setup_slave (slave, ec->p->has_console_size, ec->p->console_height,
-                           ec->p->console_width, err);
-}
-
-static int
-load_seccomp_with_listener (const struct exec_child *ec, rt_error_t *err)
-{
-  struct sync_msg msg = { .type = SYNC_SECCOMP };
-  cleanup_close int nfd = -1;
-  int ret = seccomp_load_bpf (ec->seccomp, &nfd, err);
-
-  if (ret == 0)
-    ret = fd_send (ec->sync_fd, nfd, &msg, sizeof msg.type, err);
-  return ret < 0 ? ret : sync_expect (ec->sync_fd, SYNC_SECCOMP_DONE, err);
-}
-
 /* In the container's namespaces (setns of the mount namespace made its
  * root our root).  Mirrors init's tail: same confinement, same order. */
 __attribute__ ((noreturn)) static void
@@ -318,7 +286,7 @@ exec_child_main (const struct exec_child *ec)
       rt_error_set (&err, EPERM, "cwd `%s` is outside the container's root", p->cwd);
       sync_die (ec->sync_fd, &err);
     }
-  if (p->terminal && setup_exec_terminal (ec, &err) < 0)
+  if (p->terminal && init_setup_terminal (ec->sync_fd, p, false, &err) < 0)
     sync_die (ec->sync_fd, &err);
   if (attrs_set_rlimits (p, &err) < 0 || attrs_set_oom_score_adj (p, &err) < 0)
     sync_die (ec->sync_fd, &err);
@@ -332,7 +300,8 @@ exec_child_main (const struct exec_child *ec)
   if (lsm_set_exec_labels (p->selinux_label, p->apparmor_profile, &err) < 0)
     sync_die (ec->sync_fd, &err);
   /* The same placements as init's (init.c), for the same reasons. */
-  if (ec->seccomp && ec->seccomp->listener && load_seccomp_with_listener (ec, &err) < 0)
+  if (ec->seccomp && ec->seccomp->listener
+      && init_load_seccomp_notify (ec->sync_fd, ec->seccomp, &err) < 0)
     sync_die (ec->sync_fd, &err);
   if (ec->seccomp && !ec->seccomp->listener && !p->no_new_privileges
       && seccomp_load_bpf (ec->seccomp, NULL, &err) < 0)

@@ -84,16 +84,16 @@ close_mount_fds (int *fds, size_t n)
 
 /* The notify fd must reach listenerPath on the host, which only the
  * runtime can connect to, and only until READY: load before READY. */
-static int
-load_seccomp_with_listener (const struct seccomp_filter *f, rt_error_t *err)
+int
+init_load_seccomp_notify (int sock, const struct seccomp_filter *f, rt_error_t *err)
 {
   struct sync_msg msg = { .type = SYNC_SECCOMP };
   cleanup_close int nfd = -1;
   int ret = seccomp_load_bpf (f, &nfd, err);
 
   if (ret == 0)
-    ret = fd_send (sync_fd, nfd, &msg, sizeof msg.type, err);
-  return ret < 0 ? ret : sync_expect (sync_fd, SYNC_SECCOMP_DONE, err);
+    ret = fd_send (sock, nfd, &msg, sizeof msg.type, err);
+  return ret < 0 ? ret : sync_expect (sock, SYNC_SECCOMP_DONE, err);
 }
 
 static char *
@@ -120,10 +120,9 @@ has_new_ns (const struct oci_config *c, enum oci_ns_type t)
   return ns != NULL && ns->path == NULL;
 }
 
-static int
-setup_terminal (const struct init_ctx *ctx, rt_error_t *err)
+int
+init_setup_terminal (int sock, const struct oci_process *p, bool bind_console, rt_error_t *err)
 {
-  const struct oci_process *p = ctx->bundle->config->process;
   struct sync_msg msg = { .type = SYNC_CONSOLE };
   cleanup_close int master = -1;
   cleanup_close int slave = -1;
@@ -132,15 +131,14 @@ setup_terminal (const struct init_ctx *ctx, rt_error_t *err)
   ret = term_open_pty (&master, &slave, err);
   if (ret < 0)
     return ret;
-  ret = fd_send (sync_fd, master, &msg, sizeof msg.type, err);
+  ret = fd_send (sock, master, &msg, sizeof msg.type, err);
   if (ret < 0)
     return ret;
-  ret = sync_expect (sync_fd, SYNC_CONSOLE_DONE, err);
+  ret = sync_expect (sock, SYNC_CONSOLE_DONE, err);
   if (ret < 0)
     return ret;
-  ret = rootfs_bind_console (slave, err);
-  if (ret < 0)
-    return ret;
+  if (bind_console && rootfs_bind_console (slave, err) < 0)
+    return -1;
   return term_setup_slave (slave, p->has_console_size, p->console_height, p->console_width, err);
 }
 
@@ -349,7 +347,7 @@ init_main (const struct init_ctx *ctx)
     die_with_error (&err);
   if (c->linux_ && c->linux_->sysctl.len > 0 && attrs_set_sysctl (&c->linux_->sysctl, &err) < 0)
     die_with_error (&err);
-  if (p->terminal && setup_terminal (ctx, &err) < 0)
+  if (p->terminal && init_setup_terminal (sync_fd, p, true, &err) < 0)
     die_with_error (&err);
   if (rootfs_finalize (&rctx, &err) < 0)
     die_with_error (&err);
@@ -370,7 +368,8 @@ init_main (const struct init_ctx *ctx)
   exe = init_find_executable (p->args[0], p->env, &err);
   if (exe == NULL)
     die_with_error (&err);
-  if (ctx->seccomp && ctx->seccomp->listener && load_seccomp_with_listener (ctx->seccomp, &err) < 0)
+  if (ctx->seccomp && ctx->seccomp->listener
+      && init_load_seccomp_notify (sync_fd, ctx->seccomp, &err) < 0)
     die_with_error (&err);
   if (sync_send (sync_fd, SYNC_READY, &err) < 0)
     die_with_error (&err);

@@ -29,4 +29,15 @@ __attribute__ ((noreturn)) void init_main (const struct init_ctx *ctx);
  * "no such file or directory" or "permission denied" as engines expect. */
 char *init_find_executable (const char *arg0, char **env, rt_error_t *err);
 
+/* Shared with exec's child, which runs the same tail.  Both hand an fd to
+ * the runtime over sock (see sync.h) and wait until it is delivered. */
+/* Load a filter with SCMP_ACT_NOTIFY; its notify fd goes to the runtime,
+ * which alone can reach listenerPath: call before READY. */
+int init_load_seccomp_notify (int sock, const struct seccomp_filter *f, rt_error_t *err);
+/* Open a pty, give the master to the runtime (for --console-socket), and
+ * make the slave our controlling terminal and stdio, sized as process
+ * asks; bind_console: also mount it over /dev/console (init only). */
+int init_setup_terminal (int sock, const struct oci_process *p, bool bind_console,
+                         rt_error_t *err);
+
 #endif
