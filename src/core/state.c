@@ -286,34 +286,14 @@ cstate_clear (struct cstate *s)
 bool
 state_pid_alive (const struct cstate *s)
 {
-  unsigned long long st;
+  unsigned long long start_time;
+  char state;
 
-  if (s->pid <= 0)
+  if (s->pid <= 0 || proc_stat_read (s->pid, &state, &start_time) < 0)
     return false;
-  st = proc_start_time (s->pid);
-  if (st == 0 || st != s->start_time)
-    return false;
-  /* A zombie has exited: it is stopped even if nobody reaped it yet. */
-  {
-    char path[64];
-    char buf[512];
-    cleanup_close int fd = -1;
-    ssize_t n;
-    char *p;
-
-    snprintf (path, sizeof path, "/proc/%d/stat", (int) s->pid);
-    fd = open (path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-      return false;
-    n = read_all (fd, buf, sizeof buf - 1);
-    if (n <= 0)
-      return false;
-    buf[n] = '\0';
-    p = strrchr (buf, ')');
-    if (p && (p[2] == 'Z' || p[2] == 'X'))
-      return false;
-  }
-  return true;
+  /* Another process with a recycled pid; or a zombie, which has exited and
+   * is stopped even if nobody reaped it yet. */
+  return start_time == s->start_time && state != 'Z' && state != 'X';
 }
 
 enum cstatus

@@ -283,8 +283,8 @@ strv_len (char **v)
   return n;
 }
 
-unsigned long long
-proc_start_time (pid_t pid)
+int
+proc_stat_read (pid_t pid, char *state, unsigned long long *start_time)
 {
   char path[64];
   char buf[1024];
@@ -296,18 +296,31 @@ proc_start_time (pid_t pid)
   snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
   fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return 0;
+    return -1;
   n = read_all (fd, buf, sizeof buf - 1);
   if (n <= 0)
-    return 0;
+    return -1;
   buf[n] = '\0';
   /* comm may contain spaces and parens: start after the last ')' */
   p = strrchr (buf, ')');
-  if (p == NULL)
-    return 0;
+  if (p == NULL || p[1] != ' ' || p[2] == '\0')
+    return -1;
+  *state = p[2];
   for (field = 2; field < 22 && p; field++)
     p = strchr (p + 1, ' ');
-  return p ? strtoull (p + 1, NULL, 10) : 0;
+  if (p == NULL)
+    return -1;
+  *start_time = strtoull (p + 1, NULL, 10);
+  return 0;
+}
+
+unsigned long long
+proc_start_time (pid_t pid)
+{
+  unsigned long long start_time;
+  char state;
+
+  return proc_stat_read (pid, &state, &start_time) < 0 ? 0 : start_time;
 }
 
 int

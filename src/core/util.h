@@ -67,6 +67,9 @@ int cloexec_fds_from (int from);
 bool str_has_prefix (const char *s, const char *prefix);
 size_t strv_len (char **v);
 
+/* Fields of /proc/<pid>/stat: the state letter (3) and the start time
+ * (22, clock ticks since boot); -1 if the process is gone. */
+int proc_stat_read (pid_t pid, char *state, unsigned long long *start_time);
 /* Start time of a process (field 22 of /proc/<pid>/stat), 0 if gone. */
 unsigned long long proc_start_time (pid_t pid);
 
