@@ -18,14 +18,23 @@
 #include "oci-spec.h"
 
 /* Parsing state: the document name, the JSON path of the value being looked
- * at (grown and cut back as the walk descends), and the first error. */
+ * at (grown and cut back as the walk descends), and the first error or, in
+ * collecting mode, all of them.  Collecting costs first-error mode (create
+ * and run parse every config) no allocation and only a few branches. */
 struct jw_ctx
 {
   const char *file;
   char *path;
   size_t len;
   size_t cap;
-  char *errmsg;
+  char *errmsg; /* first-error mode */
+  struct oci_problems *problems; /* collecting mode when non-NULL */
+  size_t max;
+  size_t problems_cap;
+  /* For jw_ok: the object whose check runs, and which of its fields
+   * failed (bit i: field i; fields past 63 share bit 63). */
+  const struct jw_object *checking;
+  uint64_t failed;
 };
 
 /* liboci does not link libcore, so it carries its own abort-on-OOM. */
@@ -135,14 +144,37 @@ one_line (char *s)
       *s = ' ';
 }
 
+static void
+add_problem (struct jw_ctx *ctx, char *line, char *path)
+{
+  struct oci_problems *p = ctx->problems;
+
+  if (p->len == ctx->problems_cap)
+    {
+      ctx->problems_cap = ctx->problems_cap ? 2 * ctx->problems_cap : 8;
+      p->items = realloc (p->items, ctx->problems_cap * sizeof *p->items);
+      if (p->items == NULL)
+        abort ();
+    }
+  p->items[p->len].line = line;
+  p->items[p->len].path = path;
+  p->len++;
+}
+
 static int
 error_v (struct jw_ctx *ctx, const char *suffix, const char *fmt, va_list ap)
 {
   const char *path;
-  char *problem;
+  char *problem, *line;
 
-  if (ctx->errmsg != NULL)
+  if (ctx->problems == NULL && ctx->errmsg != NULL)
     return -1;
+  /* One more than the cap only says there were more. */
+  if (ctx->problems != NULL && ctx->problems->len >= ctx->max)
+    {
+      ctx->problems->truncated = true;
+      return -1;
+    }
   problem = jw_vasprintf (fmt, ap);
   path = ctx->len > 0 ? ctx->path : "";
   if (suffix == NULL)
@@ -150,11 +182,44 @@ error_v (struct jw_ctx *ctx, const char *suffix, const char *fmt, va_list ap)
   /* The document itself is "." as in jq. */
   if (*path == '\0' && *suffix == '\0')
     path = ".";
-  if (asprintf (&ctx->errmsg, "%s: %s%s: %s", ctx->file, path, suffix, problem) < 0)
+  if (asprintf (&line, "%s: %s%s: %s", ctx->file, path, suffix, problem) < 0)
     abort ();
   free (problem);
-  one_line (ctx->errmsg);
+  one_line (line);
+  if (ctx->problems == NULL)
+    {
+      ctx->errmsg = line;
+      return -1;
+    }
+  if (asprintf (&problem, "%s%s", path, suffix) < 0)
+    abort ();
+  add_problem (ctx, line, problem);
   return -1;
+}
+
+bool
+jw_more (struct jw_ctx *ctx, int ret)
+{
+  return ret == 0 || (ctx->problems != NULL && !ctx->problems->truncated);
+}
+
+static uint64_t
+field_bit (size_t i)
+{
+  return (uint64_t) 1 << (i < 63 ? i : 63);
+}
+
+bool
+jw_ok (struct jw_ctx *ctx, const char *name)
+{
+  size_t i = 0;
+
+  if (ctx->failed == 0)
+    return true;
+  for (const struct jw_field *f = ctx->checking->fields; f->name; f++, i++)
+    if (strcmp (f->name, name) == 0)
+      return (ctx->failed & field_bit (i)) == 0;
+  abort (); /* a check asked about a field its table does not have */
 }
 
 int
@@ -282,10 +347,13 @@ check_name (struct jw_ctx *ctx, const struct jw_names *names, const char *s)
 
 static int parse_object (struct jw_ctx *ctx, const struct jw_object *t, yajl_val v, void *out);
 
+/* In collecting mode the loops below go on after a bad element (its value
+ * is skipped) and report the failure at the end. */
 static int
 parse_strv (struct jw_ctx *ctx, const struct jw_field *f, yajl_val v, char ***dest)
 {
-  size_t n;
+  size_t n, kept = 0;
+  bool failed = false;
   int ret = expect (ctx, v, yajl_t_array, "an array of strings");
   if (ret < 0)
     return ret;
@@ -299,11 +367,15 @@ parse_strv (struct jw_ctx *ctx, const struct jw_field *f, yajl_val v, char ***de
       if (ret == 0)
         ret = check_name (ctx, f->names, e->u.string);
       jw_path_pop (ctx, mark);
-      if (ret < 0)
+      if (ret < 0 && !jw_more (ctx, ret))
         return ret;
-      (*dest)[i] = jw_xstrdup (e->u.string);
+      /* Kept packed: the vector ends at the first NULL. */
+      if (ret < 0)
+        failed = true;
+      else
+        (*dest)[kept++] = jw_xstrdup (e->u.string);
     }
-  return 0;
+  return failed ? -1 : 0;
 }
 
 static int
@@ -312,6 +384,7 @@ parse_uint32_array (struct jw_ctx *ctx, yajl_val v, uint32_t **dest, size_t *cou
   int ret = expect (ctx, v, yajl_t_array, "an array of unsigned integers");
   if (ret < 0)
     return ret;
+  bool failed = false;
   *dest = jw_xcalloc (v->u.array.len, sizeof (uint32_t));
   *count = v->u.array.len;
   for (size_t i = 0; i < v->u.array.len; i++)
@@ -319,16 +392,18 @@ parse_uint32_array (struct jw_ctx *ctx, yajl_val v, uint32_t **dest, size_t *cou
       size_t mark = jw_path_push_index (ctx, i);
       ret = parse_integer (ctx, v->u.array.values[i], JW_UINT32, &(*dest)[i]);
       jw_path_pop (ctx, mark);
-      if (ret < 0)
+      if (ret < 0 && !jw_more (ctx, ret))
         return ret;
+      failed = failed || ret < 0;
     }
-  return 0;
+  return failed ? -1 : 0;
 }
 
 static int
 parse_object_array (struct jw_ctx *ctx, const struct jw_field *f, yajl_val v, void *obj)
 {
   const struct jw_object *t = f->child;
+  bool failed = false;
   char *elems;
   int ret = expect (ctx, v, yajl_t_array, "an array");
   if (ret < 0)
@@ -344,16 +419,18 @@ parse_object_array (struct jw_ctx *ctx, const struct jw_field *f, yajl_val v, vo
       size_t mark = jw_path_push_index (ctx, i);
       ret = parse_object (ctx, t, v->u.array.values[i], elems + i * t->size);
       jw_path_pop (ctx, mark);
-      if (ret < 0)
+      if (ret < 0 && !jw_more (ctx, ret))
         return ret;
+      failed = failed || ret < 0;
     }
-  return 0;
+  return failed ? -1 : 0;
 }
 
 static int
 parse_map (struct jw_ctx *ctx, yajl_val v, struct oci_map *m)
 {
   size_t n;
+  bool failed = false;
   int ret = expect (ctx, v, yajl_t_object, "an object");
   if (ret < 0)
     return ret;
@@ -369,9 +446,12 @@ parse_map (struct jw_ctx *ctx, yajl_val v, struct oci_map *m)
       if (e->type != yajl_t_string)
         {
           size_t mark = jw_path_push (ctx, key);
-          jw_error (ctx, "expected a string, got %s", type_name (e));
+          ret = jw_error (ctx, "expected a string, got %s", type_name (e));
           jw_path_pop (ctx, mark);
-          return -1;
+          if (!jw_more (ctx, ret))
+            return -1;
+          failed = true;
+          continue;
         }
       for (j = 0; j < m->len; j++)
         if (strcmp (m->keys[j], key) == 0)
@@ -381,7 +461,7 @@ parse_map (struct jw_ctx *ctx, yajl_val v, struct oci_map *m)
       free (m->values[j]);
       m->values[j] = jw_xstrdup (e->u.string);
     }
-  return 0;
+  return failed ? -1 : 0;
 }
 
 static int
@@ -389,6 +469,7 @@ parse_object_map (struct jw_ctx *ctx, const struct jw_field *f, yajl_val v, void
 {
   const struct jw_object *t = f->child;
   size_t *count = JW_AT (obj, f->count, size_t);
+  bool failed = false;
   char *elems;
   int ret = expect (ctx, v, yajl_t_object, "an object");
   if (ret < 0)
@@ -420,10 +501,11 @@ parse_object_map (struct jw_ctx *ctx, const struct jw_field *f, yajl_val v, void
           ret = parse_object (ctx, t, v->u.object.values[i], elem);
         }
       jw_path_pop (ctx, mark);
-      if (ret < 0)
+      if (ret < 0 && !jw_more (ctx, ret))
         return ret;
+      failed = failed || ret < 0;
     }
-  return 0;
+  return failed ? -1 : 0;
 }
 
 static int
@@ -502,11 +584,13 @@ parse_field (struct jw_ctx *ctx, const struct jw_field *f, yajl_val v, void *obj
 static int
 parse_object (struct jw_ctx *ctx, const struct jw_object *t, yajl_val v, void *out)
 {
+  uint64_t failed = 0;
+  size_t i = 0;
   int ret = expect (ctx, v, yajl_t_object, "an object");
   if (ret < 0)
     return ret;
 
-  for (const struct jw_field *f = t->fields; f->name; f++)
+  for (const struct jw_field *f = t->fields; f->name; f++, i++)
     {
       /* Properties the table does not name are ignored, as the spec asks. */
       yajl_val fv = object_get (v, f->name);
@@ -518,12 +602,20 @@ parse_object (struct jw_ctx *ctx, const struct jw_object *t, yajl_val v, void *o
       else
         ret = parse_field (ctx, f, fv, out);
       jw_path_pop (ctx, mark);
-      if (ret < 0)
+      if (ret < 0 && !jw_more (ctx, ret))
         return ret;
+      if (ret < 0)
+        failed |= field_bit (i);
     }
-  if (t->check)
-    return t->check (ctx, out);
-  return 0;
+  if (t->check == NULL)
+    return failed ? -1 : 0;
+  /* With bad fields (collecting mode only) the check still runs, for the
+   * problems among the good ones: it asks jw_ok before reading a field. */
+  ctx->checking = t;
+  ctx->failed = failed;
+  ret = t->check (ctx, out);
+  ctx->failed = 0;
+  return failed ? -1 : ret;
 }
 
 /* yajl's verbose message spans lines (the reason, then a snippet with an
@@ -592,17 +684,15 @@ has_nul_escape (const char *text)
   return false;
 }
 
-void *
-jw_parse_document (const struct jw_object *t, const char *json, size_t len, const char *file,
-                   char **errmsg)
+/* The yajl tree of a document, or NULL with *errmsg set: malformed JSON, a
+ * NUL byte, or a \u0000 escape. */
+static yajl_val
+load_tree (const char *json, size_t len, const char *file, char **errmsg)
 {
-  struct jw_ctx ctx = { .file = file };
   char errbuf[1024] = "";
   char *text;
   yajl_val tree;
-  void *obj;
 
-  *errmsg = NULL;
   if (json == NULL)
     json = "";
   if (memchr (json, '\0', len) != NULL)
@@ -634,7 +724,21 @@ jw_parse_document (const struct jw_object *t, const char *json, size_t len, cons
       return NULL;
     }
   free (text);
+  return tree;
+}
 
+void *
+jw_parse_document (const struct jw_object *t, const char *json, size_t len, const char *file,
+                   char **errmsg)
+{
+  struct jw_ctx ctx = { .file = file };
+  yajl_val tree;
+  void *obj;
+
+  *errmsg = NULL;
+  tree = load_tree (json, len, file, errmsg);
+  if (tree == NULL)
+    return NULL;
   obj = jw_xcalloc (1, t->size);
   if (parse_object (&ctx, t, tree, obj) < 0)
     {
@@ -642,6 +746,162 @@ jw_parse_document (const struct jw_object *t, const char *json, size_t len, cons
       obj = NULL;
       *errmsg = ctx.errmsg;
     }
+  yajl_tree_free (tree);
+  free (ctx.path);
+  return obj;
+}
+
+/* Document order of the problems.  Each path is turned back into where it
+ * points in the tree: per step, the index of the member (its last
+ * occurrence, the one that counts) or of the element.  A property that is
+ * absent gets the object's length, after the present ones. */
+struct placed
+{
+  struct oci_problem item;
+  size_t *pos;
+  size_t n;
+  size_t seq; /* walk order, for ties */
+};
+
+static size_t
+member_index (yajl_val v, const char *key)
+{
+  for (size_t i = v->u.object.len; i > 0; i--)
+    if (strcmp (v->u.object.keys[i - 1], key) == 0)
+      return i - 1;
+  return v->u.object.len;
+}
+
+/* Parses one step of a path as jw_path_push wrote it: .name, ["key"] or
+ * [i].  Returns the rest, or NULL at the end or on anything else. */
+static const char *
+path_step (const char *p, char *key, bool *is_index, size_t *index)
+{
+  size_t n = 0;
+
+  *is_index = false;
+  if (p[0] == '.' && p[1] != '\0')
+    {
+      for (p++; *p && *p != '.' && *p != '['; p++)
+        key[n++] = *p;
+    }
+  else if (p[0] == '[' && p[1] == '"')
+    {
+      for (p += 2; *p && !(p[0] == '"' && p[1] == ']'); p++)
+        {
+          if (*p == '\\' && p[1] != '\0')
+            p++;
+          key[n++] = *p;
+        }
+      if (*p == '\0')
+        return NULL;
+      p += 2;
+    }
+  else if (p[0] == '[' && p[1] >= '0' && p[1] <= '9')
+    {
+      char *end;
+      *index = strtoul (p + 1, &end, 10);
+      if (*end != ']')
+        return NULL;
+      *is_index = true;
+      p = end + 1;
+    }
+  else
+    return NULL;
+  key[n] = '\0';
+  return p;
+}
+
+static void
+place (yajl_val v, struct placed *pl)
+{
+  const char *p = pl->item.path;
+  size_t cap = strlen (p) + 1;
+  char *key = jw_xmalloc (cap);
+  bool is_index;
+  size_t index = 0;
+
+  pl->pos = jw_xcalloc (cap, sizeof (size_t));
+  pl->n = 0;
+  while (*p != '\0' && (p = path_step (p, key, &is_index, &index)) != NULL)
+    {
+      size_t at = SIZE_MAX;
+      if (!is_index && v != NULL && v->type == yajl_t_object)
+        at = member_index (v, key);
+      else if (is_index)
+        at = index;
+      if (v != NULL && v->type == yajl_t_object && !is_index && at < v->u.object.len)
+        v = v->u.object.values[at];
+      else if (v != NULL && v->type == yajl_t_array && is_index && at < v->u.array.len)
+        v = v->u.array.values[at];
+      else
+        v = NULL;
+      pl->pos[pl->n++] = at;
+    }
+  free (key);
+}
+
+static int
+placed_cmp (const void *a_, const void *b_)
+{
+  const struct placed *a = a_, *b = b_;
+
+  for (size_t i = 0; i < a->n && i < b->n; i++)
+    if (a->pos[i] != b->pos[i])
+      return a->pos[i] < b->pos[i] ? -1 : 1;
+  /* An object before what is in it, then the walk's order. */
+  if (a->n != b->n)
+    return a->n < b->n ? -1 : 1;
+  return a->seq < b->seq ? -1 : a->seq > b->seq ? 1 : 0;
+}
+
+static void
+sort_problems (yajl_val tree, struct oci_problems *p)
+{
+  struct placed *pl;
+
+  if (p->len < 2)
+    return;
+  pl = jw_xcalloc (p->len, sizeof *pl);
+  for (size_t i = 0; i < p->len; i++)
+    {
+      pl[i].item = p->items[i];
+      pl[i].seq = i;
+      place (tree, &pl[i]);
+    }
+  qsort (pl, p->len, sizeof *pl, placed_cmp);
+  for (size_t i = 0; i < p->len; i++)
+    {
+      p->items[i] = pl[i].item;
+      free (pl[i].pos);
+    }
+  free (pl);
+}
+
+void *
+jw_parse_document_all (const struct jw_object *t, const char *json, size_t len, const char *file,
+                       size_t max, struct oci_problems *problems)
+{
+  struct jw_ctx ctx = { .file = file, .problems = problems, .max = max ? max : 1 };
+  char *msg = NULL;
+  yajl_val tree;
+  void *obj;
+
+  memset (problems, 0, sizeof *problems);
+  tree = load_tree (json, len, file, &msg);
+  if (tree == NULL)
+    {
+      add_problem (&ctx, msg, jw_xstrdup (""));
+      return NULL;
+    }
+  obj = jw_xcalloc (1, t->size);
+  (void) parse_object (&ctx, t, tree, obj);
+  if (tree->type != yajl_t_object)
+    {
+      jw_free (t, obj);
+      obj = NULL;
+    }
+  sort_problems (tree, problems);
   yajl_tree_free (tree);
   free (ctx.path);
   return obj;

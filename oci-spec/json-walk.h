@@ -88,6 +88,18 @@ int jw_error_at (struct jw_ctx *ctx, const char *suffix, const char *fmt, ...)
 size_t jw_path_push (struct jw_ctx *ctx, const char *name);
 size_t jw_path_push_index (struct jw_ctx *ctx, size_t i);
 void jw_path_pop (struct jw_ctx *ctx, size_t mark);
+/* Collecting mode (jw_parse_document_all): whether the walk goes on after
+ * an error, to look for the next one.  Always false in first-error mode,
+ * so a check written as
+ *   if (a) ret = jw_error (...);
+ *   if (jw_more (ctx, ret) && b) ret = jw_error (...);
+ * reports the first problem there and every problem here. */
+bool jw_more (struct jw_ctx *ctx, int ret);
+/* For object checks: whether the field `name` of the object being checked
+ * parsed without error.  Only collecting mode runs a check on an object
+ * with bad fields (their values then absent or partial), so a check that
+ * reads a field asks first; first-error mode always answers true. */
+bool jw_ok (struct jw_ctx *ctx, const char *name);
 /* The names[] index of `s`, or -1. */
 int jw_name_index (const struct jw_names *names, const char *s);
 
@@ -96,6 +108,13 @@ int jw_name_index (const struct jw_names *names, const char *s);
 void *jw_parse_document (const struct jw_object *t, const char *json, size_t len, const char *file,
                          char **errmsg);
 void *jw_parse_file (const struct jw_object *t, const char *path, const char *file, char **errmsg);
+/* Collecting mode: every error (up to `max`, at least 1) goes to *problems
+ * (struct oci_problems, oci-spec.h), sorted into document order.  Returns
+ * the struct, partial when there are problems (see oci-spec.h), or NULL
+ * when the text is not a JSON object. */
+struct oci_problems;
+void *jw_parse_document_all (const struct jw_object *t, const char *json, size_t len,
+                             const char *file, size_t max, struct oci_problems *problems);
 
 /* Free what the struct owns (not the struct itself).  NULL-safe, and safe
  * on a partly parsed struct. */

@@ -472,6 +472,40 @@ struct oci_process *oci_process_parse_file (const char *path, const char *file, 
 struct oci_resources *oci_resources_parse_data (const char *json, size_t len, const char *file, char **errmsg);
 struct oci_state *oci_state_parse_data (const char *json, size_t len, const char *file, char **errmsg);
 
+/* Collecting mode, for `cove spec --validate`: instead of stopping at the
+ * first error, the parser records it, skips the offending value and goes
+ * on with the next member or element, up to `max` problems (at least 1).
+ * Each line is the message first-error parsing gives for that problem,
+ * and the message oci_config_parse_data would return is always one of
+ * them.  Malformed JSON is one problem, as there is nothing to walk. */
+#define OCI_PROBLEMS_MAX 100
+
+struct oci_problem {
+  char *line; /* "<file>: <json path>: <problem>" */
+  char *path; /* the path alone: ".process.args"; "." the document; "" malformed */
+};
+
+struct oci_problems {
+  /* In document order; a problem about an absent property comes after
+   * those of the present ones of the object that lacks it. */
+  struct oci_problem *items;
+  size_t len;
+  bool truncated; /* there were more than `max` */
+};
+
+/* Returns the config, or NULL when the text is not a JSON object (one
+ * problem then).  When problems->len > 0 the config is partial: a part is
+ * whole (parsed and checked) only when oci_problems_affect says no; any
+ * other part may hold absent or half-parsed values.  Free both with
+ * oci_config_free and oci_problems_clear. */
+struct oci_config *oci_config_parse_data_all (const char *json, size_t len, const char *file,
+                                              size_t max, struct oci_problems *problems);
+void oci_problems_clear (struct oci_problems *p);
+/* Whether a problem lies at `path`, under it or above it: ".mounts[1]" is
+ * affected by ".mounts[1].source" and by ".mounts", not by ".mounts[10]".
+ * After truncation everything is (the walk stopped early). */
+bool oci_problems_affect (const struct oci_problems *p, const char *path);
+
 void oci_config_free (struct oci_config *c);
 void oci_process_free (struct oci_process *p);
 void oci_resources_free (struct oci_resources *r);

@@ -739,6 +739,48 @@ oci_config_parse_data (const char *json, size_t len, const char *file, char **er
   return jw_parse_document (&ot_config, json, len, file, errmsg);
 }
 
+struct oci_config *
+oci_config_parse_data_all (const char *json, size_t len, const char *file, size_t max,
+                           struct oci_problems *problems)
+{
+  return jw_parse_document_all (&ot_config, json, len, file, max, problems);
+}
+
+void
+oci_problems_clear (struct oci_problems *p)
+{
+  for (size_t i = 0; i < p->len; i++)
+    {
+      free (p->items[i].line);
+      free (p->items[i].path);
+    }
+  free (p->items);
+  memset (p, 0, sizeof *p);
+}
+
+/* Whether `a` is `b` or a path above it ("" and "." are above all). */
+static bool
+path_within (const char *a, const char *b)
+{
+  size_t n = strlen (a);
+
+  if (n == 0 || strcmp (a, ".") == 0)
+    return true;
+  return strncmp (a, b, n) == 0 && (b[n] == '\0' || b[n] == '.' || b[n] == '[');
+}
+
+bool
+oci_problems_affect (const struct oci_problems *p, const char *path)
+{
+  /* The walk stopped at the cap: what it had not reached is absent. */
+  if (p->truncated)
+    return true;
+  for (size_t i = 0; i < p->len; i++)
+    if (path_within (p->items[i].path, path) || path_within (path, p->items[i].path))
+      return true;
+  return false;
+}
+
 struct oci_process *
 oci_process_parse_data (const char *json, size_t len, const char *file, char **errmsg)
 {

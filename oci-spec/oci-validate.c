@@ -1,7 +1,12 @@
 /* Config-intrinsic checks that are more than a type or a name list: the
  * callbacks the field tables of oci-tables.c name.  They run during the
  * walk, with the JSON path at the field or object they check, so every
- * message says where the problem is.  Nothing here looks at the host. */
+ * message says where the problem is.  Nothing here looks at the host.
+ *
+ * In collecting mode (`spec --validate`) an object check also runs when
+ * some of its fields were bad: it reads a field only when jw_ok says it
+ * parsed, so a skipped value never causes a second, made-up problem, and
+ * it goes on after a problem while jw_more says so. */
 #include <config.h>
 
 #include "json-walk.h"
@@ -124,6 +129,8 @@ int
 ov_rlimit (struct jw_ctx *ctx, void *obj)
 {
   const struct oci_rlimit *r = obj;
+  if (!jw_ok (ctx, "soft") || !jw_ok (ctx, "hard"))
+    return 0;
   if (r->soft > r->hard)
     return jw_error_at (ctx, ".soft", "soft limit %" PRIu64 " exceeds hard limit %" PRIu64, r->soft,
                         r->hard);
@@ -134,15 +141,20 @@ int
 ov_process (struct jw_ctx *ctx, void *obj)
 {
   const struct oci_process *p = obj;
-  for (size_t i = 0; i < p->n_rlimits; i++)
+  int ret = 0;
+
+  if (!jw_ok (ctx, "rlimits"))
+    return 0;
+  for (size_t i = 0; i < p->n_rlimits && jw_more (ctx, ret); i++)
     for (size_t j = 0; j < i; j++)
       if (strcmp (p->rlimits[i].type, p->rlimits[j].type) == 0)
         {
           char at[64];
           snprintf (at, sizeof at, ".rlimits[%zu].type", i);
-          return jw_error_at (ctx, at, "duplicate rlimit \"%s\"", p->rlimits[i].type);
+          ret = jw_error_at (ctx, at, "duplicate rlimit \"%s\"", p->rlimits[i].type);
+          break;
         }
-  return 0;
+  return ret;
 }
 
 /* Mounts and devices */
@@ -151,6 +163,8 @@ int
 ov_mount (struct jw_ctx *ctx, void *obj)
 {
   const struct oci_mount *m = obj;
+  if (!jw_ok (ctx, "uidMappings") || !jw_ok (ctx, "gidMappings"))
+    return 0;
   /* An idmapped mount needs both maps: the kernel takes one user ns. */
   if ((m->n_uid_mappings > 0) != (m->n_gid_mappings > 0))
     return jw_error_at (ctx, m->n_uid_mappings ? ".gidMappings" : ".uidMappings",
@@ -162,14 +176,16 @@ int
 ov_device (struct jw_ctx *ctx, void *obj)
 {
   const struct oci_device *d = obj;
+  int ret = 0;
+
   /* mknod needs a number for every type but a fifo. */
-  if (d->type == 'p')
+  if (!jw_ok (ctx, "type") || d->type == 'p')
     return 0;
-  if (!d->has_major)
-    return jw_error_at (ctx, ".major", "required for device type \"%c\"", d->type);
-  if (!d->has_minor)
-    return jw_error_at (ctx, ".minor", "required for device type \"%c\"", d->type);
-  return 0;
+  if (!d->has_major && jw_ok (ctx, "major"))
+    ret = jw_error_at (ctx, ".major", "required for device type \"%c\"", d->type);
+  if (jw_more (ctx, ret) && !d->has_minor && jw_ok (ctx, "minor"))
+    ret = jw_error_at (ctx, ".minor", "required for device type \"%c\"", d->type);
+  return ret;
 }
 
 int
@@ -194,6 +210,8 @@ int
 ov_seccomp_syscall (struct jw_ctx *ctx, void *obj)
 {
   const struct oci_seccomp_syscall *s = obj;
+  if (!jw_ok (ctx, "action"))
+    return 0;
   if (s->has_errno_ret && !action_takes_errno (s->action))
     return jw_error_at (ctx, ".errnoRet",
                         "only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not %s", s->action);
@@ -205,20 +223,26 @@ ov_seccomp (struct jw_ctx *ctx, void *obj)
 {
   const struct oci_seccomp *s = obj;
   bool notify = false;
+  int ret = 0;
 
-  if (s->has_default_errno_ret && !action_takes_errno (s->default_action))
-    return jw_error_at (ctx, ".defaultErrnoRet",
-                        "only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not %s",
-                        s->default_action);
-  /* The notify fd must go somewhere, and a filter that notifies on every
-   * syscall would deadlock the process that has to send it. */
-  if (strcmp (s->default_action, "SCMP_ACT_NOTIFY") == 0)
-    return jw_error_at (ctx, ".defaultAction", "SCMP_ACT_NOTIFY cannot be the default action");
+  if (jw_ok (ctx, "defaultAction"))
+    {
+      if (s->has_default_errno_ret && !action_takes_errno (s->default_action))
+        ret = jw_error_at (ctx, ".defaultErrnoRet",
+                           "only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not %s",
+                           s->default_action);
+      /* The notify fd must go somewhere, and a filter that notifies on
+       * every syscall would deadlock the process that has to send it. */
+      if (jw_more (ctx, ret) && strcmp (s->default_action, "SCMP_ACT_NOTIFY") == 0)
+        ret = jw_error_at (ctx, ".defaultAction", "SCMP_ACT_NOTIFY cannot be the default action");
+    }
+  if (!jw_more (ctx, ret) || !jw_ok (ctx, "syscalls") || !jw_ok (ctx, "listenerPath"))
+    return ret;
   for (size_t i = 0; i < s->n_syscalls; i++)
     notify = notify || strcmp (s->syscalls[i].action, "SCMP_ACT_NOTIFY") == 0;
   if (notify && (s->listener_path == NULL || s->listener_path[0] == '\0'))
-    return jw_error_at (ctx, ".listenerPath", "required when SCMP_ACT_NOTIFY is used");
-  return 0;
+    ret = jw_error_at (ctx, ".listenerPath", "required when SCMP_ACT_NOTIFY is used");
+  return ret;
 }
 
 /* linux: the checks across namespaces and what needs them */
@@ -241,35 +265,43 @@ check_namespaces (struct jw_ctx *ctx, const struct oci_linux *l)
 {
   bool seen[OCI_NS_COUNT] = { false };
   const struct oci_namespace *user;
+  bool uid_ok = jw_ok (ctx, "uidMappings"), gid_ok = jw_ok (ctx, "gidMappings");
   char at[64];
   size_t i;
+  int ret = 0;
 
-  for (i = 0; i < l->n_namespaces; i++)
+  if (!jw_ok (ctx, "namespaces"))
+    return 0;
+  for (i = 0; i < l->n_namespaces && jw_more (ctx, ret); i++)
     {
       enum oci_ns_type t = l->namespaces[i].type;
       if (seen[t])
         {
           snprintf (at, sizeof at, ".namespaces[%zu].type", i);
-          return jw_error_at (ctx, at, "duplicate namespace type \"%s\"", oci_ns_type_name (t));
+          ret = jw_error_at (ctx, at, "duplicate namespace type \"%s\"", oci_ns_type_name (t));
         }
       seen[t] = true;
     }
+  if (!jw_more (ctx, ret))
+    return ret;
 
   user = find_ns (l, OCI_NS_USER, &i);
-  if (user == NULL && l->n_uid_mappings > 0)
-    return jw_error_at (ctx, ".uidMappings", "requires a user namespace");
-  if (user == NULL && l->n_gid_mappings > 0)
-    return jw_error_at (ctx, ".gidMappings", "requires a user namespace");
+  if (user == NULL && uid_ok && l->n_uid_mappings > 0)
+    ret = jw_error_at (ctx, ".uidMappings", "requires a user namespace");
+  if (jw_more (ctx, ret) && user == NULL && gid_ok && l->n_gid_mappings > 0)
+    ret = jw_error_at (ctx, ".gidMappings", "requires a user namespace");
   /* A new user namespace without maps leaves every id unmapped (nobody);
    * only a joined one brings its own. */
-  if (user != NULL && user->path == NULL && (l->n_uid_mappings == 0 || l->n_gid_mappings == 0))
+  if (jw_more (ctx, ret) && user != NULL && user->path == NULL && uid_ok && gid_ok
+      && (l->n_uid_mappings == 0 || l->n_gid_mappings == 0))
     {
       snprintf (at, sizeof at, ".namespaces[%zu]", i);
-      return jw_error_at (ctx, at, "a new user namespace needs uidMappings and gidMappings");
+      ret = jw_error_at (ctx, at, "a new user namespace needs uidMappings and gidMappings");
     }
-  if (l->n_time_offsets > 0 && find_ns (l, OCI_NS_TIME, NULL) == NULL)
-    return jw_error_at (ctx, ".timeOffsets", "requires a time namespace");
-  return 0;
+  if (jw_more (ctx, ret) && jw_ok (ctx, "timeOffsets") && l->n_time_offsets > 0
+      && find_ns (l, OCI_NS_TIME, NULL) == NULL)
+    ret = jw_error_at (ctx, ".timeOffsets", "requires a time namespace");
+  return ret;
 }
 
 /* Sysctls the kernel scopes to a namespace; anything else would change the
@@ -303,6 +335,10 @@ static const char *const ns_pretty[OCI_NS_COUNT] = {
 static int
 check_sysctl (struct jw_ctx *ctx, const struct oci_linux *l)
 {
+  int failed = 0;
+
+  if (!jw_ok (ctx, "sysctl") || !jw_ok (ctx, "namespaces"))
+    return 0;
   for (size_t i = 0; i < l->sysctl.len; i++)
     {
       /* "net/ipv4/ip_forward" is the same knob as "net.ipv4.ip_forward". */
@@ -330,10 +366,11 @@ check_sysctl (struct jw_ctx *ctx, const struct oci_linux *l)
       else if (find_ns (l, sysctl_scopes[k].ns, NULL) == NULL)
         ret = jw_error (ctx, "requires %s namespace", ns_pretty[sysctl_scopes[k].ns]);
       jw_path_pop (ctx, mark);
-      if (ret < 0)
+      if (!jw_more (ctx, ret))
         return ret;
+      failed = failed < 0 ? failed : ret;
     }
-  return 0;
+  return failed;
 }
 
 int
@@ -341,9 +378,9 @@ ov_linux (struct jw_ctx *ctx, void *obj)
 {
   const struct oci_linux *l = obj;
   int ret = check_namespaces (ctx, l);
-  if (ret < 0)
+  if (!jw_more (ctx, ret))
     return ret;
-  return check_sysctl (ctx, l);
+  return check_sysctl (ctx, l) < 0 ? -1 : ret;
 }
 
 /* The documents */
@@ -353,24 +390,32 @@ ov_config (struct jw_ctx *ctx, void *obj)
 {
   const struct oci_config *c = obj;
   const struct oci_namespace *uts = oci_config_namespace (c, OCI_NS_UTS);
+  int ret = 0;
 
+  /* Set whenever the property is there, whatever is wrong inside it. */
   if (c->root == NULL)
-    return jw_error_at (ctx, ".root", "missing required field");
+    ret = jw_error_at (ctx, ".root", "missing required field");
+  if (!jw_more (ctx, ret) || !jw_ok (ctx, "linux"))
+    return ret;
   /* Without its own UTS namespace the container would rename the host
    * (or whatever it shares the namespace with: a joined one is its pod's). */
   if (c->hostname != NULL && c->hostname[0] != '\0' && uts == NULL)
-    return jw_error_at (ctx, ".hostname", "requires a UTS namespace");
-  if (c->domainname != NULL && c->domainname[0] != '\0' && uts == NULL)
-    return jw_error_at (ctx, ".domainname", "requires a UTS namespace");
-  return 0;
+    ret = jw_error_at (ctx, ".hostname", "requires a UTS namespace");
+  if (jw_more (ctx, ret) && c->domainname != NULL && c->domainname[0] != '\0' && uts == NULL)
+    ret = jw_error_at (ctx, ".domainname", "requires a UTS namespace");
+  return ret;
 }
 
 int
 ov_state (struct jw_ctx *ctx, void *obj)
 {
   const struct oci_state *s = obj;
-  bool alive = strcmp (s->status, "created") == 0 || strcmp (s->status, "running") == 0
-               || strcmp (s->status, "paused") == 0;
+  bool alive;
+
+  if (!jw_ok (ctx, "status") || !jw_ok (ctx, "pid"))
+    return 0;
+  alive = strcmp (s->status, "created") == 0 || strcmp (s->status, "running") == 0
+          || strcmp (s->status, "paused") == 0;
 
   if (s->pid < 0)
     return jw_error_at (ctx, ".pid", "must not be negative");

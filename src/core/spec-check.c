@@ -1,6 +1,7 @@
 /* Validation of a bundle without running it (`cove spec --validate`):
- * config.json against the schema (oci-spec), then against the host, with
- * every problem reported by its JSON path.  Only opens, stats and reads. */
+ * config.json against the schema (oci-spec, collecting every problem),
+ * then against the host, with every problem reported by its JSON path.
+ * Only opens, stats and reads. */
 #include <config.h>
 #include "spec-check.h"
 
@@ -29,6 +30,9 @@
 struct checker
 {
   const struct oci_config *c;
+  /* The schema problems: the config is partial where they lie, and only
+   * its whole parts are checked against the host.  NULL: none. */
+  const struct oci_problems *schema;
   const char *bundle;
   int root_fd; /* O_PATH of the rootfs, -1 when it is missing */
   spec_problem_fn report;
@@ -54,6 +58,25 @@ problem (struct checker *k, const char *fmt, ...)
   k->problems++;
 }
 
+static bool whole (const struct checker *k, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+/* Whether the part of the config at a JSON path parsed without a problem,
+ * so that its values are all there and valid. */
+static bool
+whole (const struct checker *k, const char *fmt, ...)
+{
+  cleanup_free char *path = NULL;
+  va_list ap;
+
+  if (k->schema == NULL || k->schema->len == 0)
+    return true;
+  va_start (ap, fmt);
+  if (vasprintf (&path, fmt, ap) < 0)
+    oom ();
+  va_end (ap);
+  return !oci_problems_affect (k->schema, path);
+}
+
 /* A path of the config: absolute, or relative to the bundle. */
 static char *
 bundle_path (const struct checker *k, const char *p)
@@ -68,9 +91,9 @@ bundle_path (const struct checker *k, const char *p)
 static void
 check_runnable (struct checker *k)
 {
-  if (k->c->process == NULL)
+  if (k->c->process == NULL && whole (k, ".process"))
     problem (k, ".process: missing (create needs a process)");
-  if (oci_config_namespace (k->c, OCI_NS_MOUNT) == NULL)
+  if (whole (k, ".linux.namespaces") && oci_config_namespace (k->c, OCI_NS_MOUNT) == NULL)
     problem (k, ".linux.namespaces: no mount namespace (create needs one)");
 }
 
@@ -332,6 +355,8 @@ check_hook_list (struct checker *k, const char *name, const struct oci_hook *h, 
     {
       struct stat st;
 
+      if (!whole (k, ".hooks.%s[%zu]", name, i))
+        continue;
       if (in_container)
         {
           if (k->root_fd >= 0 && !executable_in_root (k, h[i].path))
@@ -400,35 +425,49 @@ check_seccomp (struct checker *k)
     }
 }
 
-int
-spec_check_config (const struct oci_config *c, const char *bundle, spec_problem_fn report,
-                   void *data)
+static int
+check_config (const struct oci_config *c, const struct oci_problems *schema, const char *bundle,
+              spec_problem_fn report, void *data)
 {
-  struct checker k = { .c = c, .bundle = bundle, .root_fd = -1, .report = report, .data = data };
+  struct checker k = { .c = c, .schema = schema, .bundle = bundle, .root_fd = -1,
+                       .report = report, .data = data };
   size_t i;
 
   check_runnable (&k);
-  if (c->root && c->root->path)
+  if (c->root && c->root->path && whole (&k, ".root"))
     check_root (&k);
-  if (c->process)
+  if (c->process && whole (&k, ".process"))
     check_command (&k);
   for (i = 0; i < c->n_mounts; i++)
-    check_mount (&k, i);
+    if (whole (&k, ".mounts[%zu]", i))
+      check_mount (&k, i);
   check_hooks (&k);
   if (c->linux_)
     {
       bool userns = oci_config_namespace (c, OCI_NS_USER) != NULL;
 
+      /* Whether the host's nodes are bound needs the namespaces. */
       for (i = 0; i < c->linux_->n_devices; i++)
-        check_device (&k, i, userns);
+        if (whole (&k, ".linux.namespaces") && whole (&k, ".linux.devices[%zu]", i))
+          check_device (&k, i, userns);
       for (i = 0; i < c->linux_->n_namespaces; i++)
-        check_namespace (&k, i);
-      check_sysctls (&k);
-      check_seccomp (&k);
+        if (whole (&k, ".linux.namespaces[%zu]", i))
+          check_namespace (&k, i);
+      if (whole (&k, ".linux.sysctl"))
+        check_sysctls (&k);
+      if (whole (&k, ".linux.seccomp"))
+        check_seccomp (&k);
     }
   if (k.root_fd >= 0)
     close (k.root_fd);
   return k.problems;
+}
+
+int
+spec_check_config (const struct oci_config *c, const char *bundle, spec_problem_fn report,
+                   void *data)
+{
+  return check_config (c, NULL, bundle, report, data);
 }
 
 /* config.json as create reads it: a regular file of sane size (a FIFO
@@ -457,9 +496,9 @@ spec_check_bundle (const char *dir, spec_problem_fn report, void *data, rt_error
   cleanup_free char *path = realpath (dir ? dir : ".", NULL);
   cleanup_free char *text = NULL;
   cleanup_close int dfd = -1;
+  struct oci_problems schema;
   struct oci_config *c;
-  char *msg = NULL;
-  size_t len;
+  size_t len, i;
   int n;
 
   if (path == NULL)
@@ -469,14 +508,21 @@ spec_check_bundle (const char *dir, spec_problem_fn report, void *data, rt_error
     return rt_error_set (err, errno, "bundle `%s`", path);
   if (read_config (dfd, path, &text, &len, err) < 0)
     return -1;
-  c = oci_config_parse_data (text, len, "config.json", &msg);
-  if (c == NULL)
+  /* Every schema problem first, then the host's view of the parts that
+   * have none. */
+  c = oci_config_parse_data_all (text, len, "config.json", OCI_PROBLEMS_MAX, &schema);
+  for (i = 0; i < schema.len; i++)
+    report (data, schema.items[i].line);
+  n = (int) schema.len;
+  if (schema.truncated)
     {
-      report (data, msg ? msg : "config.json: invalid");
-      free (msg);
-      return 1;
+      cleanup_free char *line
+          = xasprintf ("config.json: more problems not listed (the limit is %d)", OCI_PROBLEMS_MAX);
+      report (data, line);
     }
-  n = spec_check_config (c, path, report, data);
+  if (c != NULL)
+    n += check_config (c, &schema, path, report, data);
   oci_config_free (c);
+  oci_problems_clear (&schema);
   return n;
 }

@@ -12,10 +12,11 @@ typedef void (*spec_problem_fn) (void *data, const char *line);
 
 /* Checks the bundle at `dir` (NULL: the current directory).
  *
- * config.json is parsed first; oci-spec stops at the first schema error,
- * so a config that does not parse yields that one problem.  A config that
- * parses is then checked against the host, and every problem is
- * reported: the rootfs, the command in it, bind mount sources and their
+ * config.json is parsed first, in oci-spec's collecting mode: every
+ * schema problem is reported (up to OCI_PROBLEMS_MAX, then one line saying
+ * there are more), in document order; malformed JSON is one problem.
+ * Then the parts of the config without a schema problem are checked
+ * against the host, and every problem is reported: the rootfs, the command in it, bind mount sources and their
  * destinations, filesystem types, devices (their drivers, and in a user
  * namespace the host nodes bound in), namespace paths, hook programs,
  * sysctls, the seccomp profile (compiled as create would), an AppArmor

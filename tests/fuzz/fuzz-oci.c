@@ -10,6 +10,10 @@
  * the very same compact text.  So an emission the parser refuses, a field
  * the emitter drops or changes, or an unstable emission aborts like a
  * crash.  A string holding \u0000 must be refused, not cut at the NUL.
+ * Collecting mode (`spec --validate`) parses every input again: it must
+ * find a problem exactly when the normal parse rejects, list that
+ * rejection's message among its own, respect its cap, and give back an
+ * accepted document unchanged; its partial structs must free cleanly.
  * ASan, UBSan and LeakSanitizer do the rest.  */
 #include <config.h>
 
@@ -299,6 +303,43 @@ reparse (const void *doc, const char *text, bool pretty)
   return again;
 }
 
+/* A small cap, so that truncation is exercised too. */
+#define FUZZ_MAX_PROBLEMS 8
+
+static void
+check_collecting (const char *json, size_t size, const void *doc, const char *err)
+{
+  struct oci_problems p;
+  void *all = jw_parse_document_all (&DOC_TABLE, json, size, DOC_FILE, FUZZ_MAX_PROBLEMS, &p);
+  bool found = false;
+
+  if ((doc == NULL) != (p.len > 0))
+    fuzz_fail ("collecting mode found %zu problems, the normal parse %s", p.len,
+               doc ? "accepted" : err);
+  if (p.len > FUZZ_MAX_PROBLEMS || (p.truncated && p.len != FUZZ_MAX_PROBLEMS))
+    fuzz_fail ("collecting mode kept %zu problems (cap %d, truncated %d)", p.len,
+               FUZZ_MAX_PROBLEMS, (int) p.truncated);
+  for (size_t i = 0; i < p.len; i++)
+    {
+      const char *line = p.items[i].line;
+      if (strncmp (line, DOC_FILE ": ", strlen (DOC_FILE ": ")) != 0 || strchr (line, '\n'))
+        fuzz_fail ("collecting mode: a bad line: %s", line);
+      if (p.items[i].path == NULL || !oci_problems_affect (&p, p.items[i].path))
+        fuzz_fail ("collecting mode: a problem without its path: %s", line);
+      found = found || (err != NULL && strcmp (line, err) == 0);
+    }
+  if (doc == NULL && !found)
+    fuzz_fail ("collecting mode lost the normal parse's message: %s", err);
+  if (doc != NULL)
+    {
+      if (all == NULL)
+        fuzz_fail ("collecting mode refused a valid document");
+      compare_object (&DOC_TABLE, doc, all, "");
+    }
+  jw_free (&DOC_TABLE, all);
+  oci_problems_clear (&p);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -308,6 +349,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   void *again;
   char *compact, *pretty, *compact2;
 
+  check_collecting (json, size, doc, err);
   if (doc == NULL)
     {
       /* "<file>: <json path>: <problem>" (oci-spec.h). */

@@ -5,7 +5,8 @@
 # files the container sees at /sys/fs/cgroup, /etc files) or, for the
 # bundle's /etc files, from the host.  Also: docker run's defaults once any
 # flag is given, flags refused with a one-line error and nothing written,
-# and `spec --validate` listing every problem of a bundle by its JSON path.
+# and `spec --validate` listing every problem of a bundle by its JSON path
+# (every schema problem as well, where create stops at the first).
 # The flags are cove's: with another runtime (RUNTIME=runc) the file skips.
 # shellcheck source=tests/integration/lib.sh disable=SC2016,SC2119,SC2154,SC2317 # jq programs in single quotes; unique_id takes no args here; run sets status/output/errout; tests are called by name
 . "$(dirname "$0")/lib.sh"
@@ -453,6 +454,58 @@ test_validate_schema () {
   assert_error_mentions "$errout" "--validate"
 }
 
+# Every schema problem, each by its path, in the order of the document
+# (process, root, linux in the template), while create still stops at the
+# first one with the message it always gave.
+test_validate_schema_all () {
+  new_bundle /probe pid
+  cfg '.process.terminal = "yes" | del(.root.path) | .linux.namespaces[1].type = "net"'
+  run rt spec --validate -b "$BUNDLE"
+  assert_eq "$status" 1 "exit status with schema problems"
+  assert_eq "$output" 'config.json: .process.terminal: expected a boolean, got string
+config.json: .root.path: missing required field
+config.json: .linux.namespaces[1].type: unknown namespace type "net"' \
+    "three problems, one line each, in document order"
+  assert_eq "$errout" "" "nothing on stderr"
+  assert_fails_clean rt create -b "$BUNDLE" "$(unique_id)"
+  assert_contains "$errout" "config.json: .process.terminal: expected a boolean, got string" \
+    "create stops at the first problem"
+  assert_not_contains "$errout" ".root.path" "create reports only the first problem"
+}
+
+# 150 bad elements: the first 100 problems, then a line that says so.
+test_validate_schema_cap () {
+  new_bundle /probe pid
+  cfg '.process.args = [range(0; 150)]'
+  run rt spec --validate -b "$BUNDLE"
+  assert_eq "$status" 1 "exit status"
+  assert_eq "$(grep -c '^config.json: \.process\.args\[[0-9]*\]: expected a string, got number$' \
+    <<<"$output")" 100 "100 problems listed"
+  assert_eq "$(sed -n '1p;100p' <<<"$output" | cut -d: -f2)" $' .process.args[0]\n .process.args[99]' \
+    "the first hundred, in order"
+  assert_eq "$(tail -n1 <<<"$output")" "config.json: more problems not listed (the limit is 100)" \
+    "then one line for the rest"
+  assert_eq "$(wc -l <<<"$output")" 101 "nothing else"
+}
+
+# The parts without a schema problem are still checked against the host,
+# after the schema problems; a broken part is not (its values are not all
+# there).
+test_validate_schema_and_host () {
+  new_bundle /probe pid
+  cfg '.process.cwd = 5
+    | .mounts += [ { destination: "/data", type: "bind", source: "/no/such/src", options: ["rbind"] },
+                   { destination: "/bad", type: "bind", source: 7 } ]'
+  run rt spec --validate -b "$BUNDLE"
+  assert_eq "$status" 1 "exit status"
+  assert_eq "$(sed -n 1,2p <<<"$output")" 'config.json: .process.cwd: expected a string, got number
+config.json: .mounts[7].source: expected a string, got number' "the schema problems first"
+  assert_eq "$(sed -n 3p <<<"$output")" \
+    'config.json: .mounts[6].source: `/no/such/src`: No such file or directory' \
+    "then the host problem of a whole mount"
+  assert_eq "$(wc -l <<<"$output")" 3 "nothing about the broken mount's source on the host"
+}
+
 # A rootless config binds the host's nodes: a missing one is a problem.
 test_validate_userns_device () {
   new_bundle /probe pid
@@ -493,5 +546,9 @@ run_test "--validate: a valid bundle" test_validate_ok
 run_test "--validate: host-side problems, all of them" test_validate_problems
 run_test "--validate: rootfs-side problems" test_validate_rootfs_side
 run_test "--validate: schema errors and usage" test_validate_schema
+run_test "--validate: every schema problem, create stops at the first" test_validate_schema_all
+run_test "--validate: at most 100 schema problems" test_validate_schema_cap
+run_test "--validate: schema problems, then the host's of the whole parts" \
+  test_validate_schema_and_host
 run_test "--validate: host nodes of a user namespace" test_validate_userns_device
 done_testing

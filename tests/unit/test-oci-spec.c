@@ -951,6 +951,243 @@ test_features (void)
   free (out);
 }
 
+/* Collecting mode (`spec --validate`) */
+
+static struct oci_config *
+collect (const char *json_sq, size_t max, struct oci_problems *p)
+{
+  char *json = J (json_sq);
+  struct oci_config *c = oci_config_parse_data_all (json, strlen (json), "config.json", max, p);
+  free (json);
+  return c;
+}
+
+/* The problems' lines, joined by newlines, for one comparison. */
+static char *
+joined (const struct oci_problems *p)
+{
+  size_t n = 1;
+  char *s;
+
+  for (size_t i = 0; i < p->len; i++)
+    n += strlen (p->items[i].line) + 1;
+  s = calloc (1, n);
+  for (size_t i = 0; i < p->len; i++)
+    {
+      strcat (s, p->items[i].line);
+      strcat (s, "\n");
+    }
+  return s;
+}
+
+static void
+test_collect_several (void)
+{
+  /* Members out of the table's order (linux first, root last), so that
+   * document order and walk order differ. */
+  const char *doc
+      = "{'ociVersion':'1.2.1','linux':{'namespaces':[{'type':'pid'},{'type':'bogus'}]},"
+        "'process':{'terminal':'yes','args':['sh',1,'-c'],'user':{'uid':0}},"
+        "'mounts':[{'destination':'/a'},{'destination':'/b','options':'ro'}],"
+        "'root':{'path':'rootfs'}}";
+  struct oci_problems p;
+  char *err = NULL, *all;
+  struct oci_config *c = collect (doc, OCI_PROBLEMS_MAX, &p);
+  struct oci_config *first = parse_config (doc, &err);
+
+  all = joined (&p);
+  is_str (all,
+          "config.json: .linux.namespaces[1].type: unknown namespace type \"bogus\"\n"
+          "config.json: .process.terminal: expected a boolean, got string\n"
+          "config.json: .process.args[1]: expected a string, got number\n"
+          "config.json: .process.cwd: missing required field\n"
+          "config.json: .mounts[1].options: expected an array of strings, got string\n",
+          "collect: every problem, in document order, missing fields after present ones");
+  ok (p.len == 5 && !p.truncated, "collect: 5 problems, not truncated");
+  ok (p.len == 5 && strcmp (p.items[0].path, ".linux.namespaces[1].type") == 0
+          && strcmp (p.items[3].path, ".process.cwd") == 0,
+      "collect: each problem's path");
+  ok (first == NULL && err && strstr (all, err) != NULL,
+      "collect: the first-error message is one of them");
+  is_str (err, "config.json: .process.terminal: expected a boolean, got string",
+          "collect: first-error mode still stops at the first in table order");
+  ok (c != NULL, "collect: the partial config is returned");
+  if (c)
+    {
+      ok (c->root && strcmp (c->root->path, "rootfs") == 0 && c->n_mounts == 2
+              && strcmp (c->mounts[0].destination, "/a") == 0,
+          "collect: the good parts are parsed");
+      ok (c->process->args && strcmp (c->process->args[0], "sh") == 0
+              && strcmp (c->process->args[1], "-c") == 0 && c->process->args[2] == NULL,
+          "collect: a bad string element is skipped, the vector stays NULL-terminated");
+    }
+  ok (!oci_problems_affect (&p, ".root") && !oci_problems_affect (&p, ".mounts[0]")
+          && oci_problems_affect (&p, ".mounts[1]") && oci_problems_affect (&p, ".mounts")
+          && oci_problems_affect (&p, ".process.args[1]") && oci_problems_affect (&p, ".linux")
+          && !oci_problems_affect (&p, ".linux.namespaces[0]")
+          && !oci_problems_affect (&p, ".process.user"),
+      "collect: oci_problems_affect: at, under and above a problem, not beside it");
+  free (all);
+  free (err);
+  oci_config_free (c);
+  oci_problems_clear (&p);
+  ok (p.len == 0 && p.items == NULL, "oci_problems_clear empties");
+}
+
+static void
+test_collect_one (void)
+{
+  static const char *const one[] = {
+    "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":",  /* truncated */
+    "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"}} {}", /* trailing garbage */
+    "[{\"ociVersion\":1}]",                           /* not an object */
+    "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"a\\u0000\"}}",
+  };
+  for (size_t i = 0; i < sizeof one / sizeof one[0]; i++)
+    {
+      struct oci_problems p;
+      char *err = NULL;
+      struct oci_config *c
+          = oci_config_parse_data_all (one[i], strlen (one[i]), "config.json", 100, &p);
+      oci_config_free (oci_config_parse_data (one[i], strlen (one[i]), "config.json", &err));
+      ok (c == NULL && p.len == 1 && !p.truncated, "collect: unparsable %zu gives one problem", i);
+      is_str (p.len ? p.items[0].line : NULL, err, "collect: unparsable %zu: today's message", i);
+      free (err);
+      oci_problems_clear (&p);
+    }
+
+  struct oci_problems p;
+  struct oci_config *c = collect ("{'ociVersion':'1.2.1','root':{'path':'r'},"
+                                  "'process':{'args':['sh'],'cwd':'/'}}",
+                                  OCI_PROBLEMS_MAX, &p);
+  ok (c != NULL && p.len == 0 && p.items == NULL && !p.truncated,
+      "collect: a valid config has no problem");
+  oci_config_free (c);
+  oci_problems_clear (&p);
+}
+
+static void
+test_collect_cap (void)
+{
+  const char *doc = "{'ociVersion':'1.2.1','root':{'path':'r'},"
+                    "'process':{'cwd':'/','args':[1,2,3,4,5,6,7,8,9,10]}}";
+  struct oci_problems p;
+  struct oci_config *c = collect (doc, 3, &p);
+
+  ok (p.len == 3 && p.truncated, "cap: 3 kept, truncated");
+  ok (oci_problems_affect (&p, ".root"),
+      "cap: after truncation every part counts as affected (the walk stopped)");
+  is_str (p.len == 3 ? p.items[2].line : NULL,
+          "config.json: .process.args[2]: expected a string, got number", "cap: the first three");
+  oci_config_free (c);
+  oci_problems_clear (&p);
+  c = collect (doc, 10, &p);
+  ok (p.len == 10 && !p.truncated, "cap: exactly at the cap is not truncated");
+  oci_config_free (c);
+  oci_problems_clear (&p);
+  c = collect (doc, 0, &p);
+  ok (p.len == 1 && p.truncated, "cap: 0 means 1");
+  oci_config_free (c);
+  oci_problems_clear (&p);
+}
+
+/* Checks across fields neither invent a problem from a skipped value nor
+ * stop at their first one. */
+static void
+test_collect_checks (void)
+{
+  static const struct
+  {
+    const char *json, *want;
+  } cases[] = {
+    { P "'rlimits':[{'type':'RLIMIT_CORE','soft':10,'hard':'5'}]}}",
+      "config.json: .process.rlimits[0].hard: expected an unsigned integer, got string\n" },
+    { P "'rlimits':[{'type':'RLIMIT_CORE','soft':2,'hard':1},{'type':'RLIMIT_CORE','soft':1,'hard':1},"
+        "{'type':'RLIMIT_CORE','soft':1,'hard':1}]}}",
+      "config.json: .process.rlimits[0].soft: soft limit 2 exceeds hard limit 1\n" },
+    { P "'rlimits':[{'type':'RLIMIT_CORE','soft':1,'hard':1},{'type':'RLIMIT_CORE','soft':1,'hard':1},"
+        "{'type':'RLIMIT_CORE','soft':1,'hard':1}]}}",
+      "config.json: .process.rlimits[1].type: duplicate rlimit \"RLIMIT_CORE\"\n"
+      "config.json: .process.rlimits[2].type: duplicate rlimit \"RLIMIT_CORE\"\n" },
+    { L "'devices':[{'path':'/dev/x','type':'c','major':'1'}]}}",
+      "config.json: .linux.devices[0].major: expected an integer, got string\n"
+      "config.json: .linux.devices[0].minor: required for device type \"c\"\n" },
+    { L "'devices':[{'path':'/dev/x','type':'c'}]}}",
+      "config.json: .linux.devices[0].major: required for device type \"c\"\n"
+      "config.json: .linux.devices[0].minor: required for device type \"c\"\n" },
+    { V "'mounts':[{'destination':'/a','uidMappings':[{'containerID':0,'hostID':1,'size':1}],"
+        "'gidMappings':[{'containerID':0,'hostID':1}]}]}",
+      "config.json: .mounts[0].gidMappings[0].size: missing required field\n" },
+    { S "'syscalls':[{'names':['read'],'action':'SCMP_ACT_NOTIFY'}]}}}",
+      "config.json: .linux.seccomp.defaultAction: missing required field\n"
+      "config.json: .linux.seccomp.listenerPath: required when SCMP_ACT_NOTIFY is used\n" },
+    { S "'defaultAction':'SCMP_ACT_NOTIFY','defaultErrnoRet':1}}}",
+      "config.json: .linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action\n"
+      "config.json: .linux.seccomp.defaultErrnoRet: only valid with SCMP_ACT_ERRNO or "
+      "SCMP_ACT_TRACE, not SCMP_ACT_NOTIFY\n" },
+    { L "'namespaces':[{'type':'pid'},{'type':'pid'},{'type':'pid'}],"
+        "'uidMappings':[{'containerID':0,'hostID':1,'size':1}],'timeOffsets':{'boottime':{}}}}",
+      "config.json: .linux.namespaces[1].type: duplicate namespace type \"pid\"\n"
+      "config.json: .linux.namespaces[2].type: duplicate namespace type \"pid\"\n"
+      "config.json: .linux.uidMappings: requires a user namespace\n"
+      "config.json: .linux.timeOffsets: requires a time namespace\n" },
+    /* A bad namespace list: nothing said about what needs one. */
+    { V "'hostname':'h','linux':{'namespaces':[{'type':'utsx'}],"
+        "'sysctl':{'kernel.hostname':'h'},'uidMappings':[{'containerID':0,'hostID':1,'size':1}]}}",
+      "config.json: .linux.namespaces[0].type: unknown namespace type \"utsx\"\n" },
+    { L "'namespaces':[{'type':'ipc'}],'sysctl':{'vm.a':'1','kernel.hostname':'h','x':1}}}",
+      "config.json: .linux.sysctl.x: expected a string, got number\n" },
+    { L "'namespaces':[{'type':'ipc'}],'sysctl':{'vm.a':'1','kernel.hostname':'h'}}}",
+      "config.json: .linux.sysctl[\"vm.a\"]: not a namespaced sysctl\n"
+      "config.json: .linux.sysctl[\"kernel.hostname\"]: requires a UTS namespace\n" },
+    { "{'ociVersion':'1.2.1','hostname':'h','domainname':'d','annotations':{'a':1,'b':2}}",
+      "config.json: .hostname: requires a UTS namespace\n"
+      "config.json: .domainname: requires a UTS namespace\n"
+      "config.json: .annotations.a: expected a string, got number\n"
+      "config.json: .annotations.b: expected a string, got number\n"
+      "config.json: .root: missing required field\n" },
+    { L "'timeOffsets':{'realtime':{},'boottime':{'secs':'1'}},'namespaces':[{'type':'time'}]}}",
+      "config.json: .linux.timeOffsets.realtime: unknown clock \"realtime\"\n"
+      "config.json: .linux.timeOffsets.boottime.secs: expected an integer, got string\n" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      struct oci_problems p;
+      struct oci_config *c = collect (cases[i].json, OCI_PROBLEMS_MAX, &p);
+      char *all = joined (&p);
+      is_str (all, cases[i].want, "collect checks %zu", i);
+      free (all);
+      oci_config_free (c);
+      oci_problems_clear (&p);
+    }
+}
+
+/* Every broken document of test_broken: collecting finds its problem. */
+static void
+test_collect_broken (void)
+{
+  bool good = true;
+
+  for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++)
+    {
+      struct oci_problems p;
+      struct oci_config *c = collect (broken[i].json, OCI_PROBLEMS_MAX, &p);
+      char *err = NULL;
+      bool found = false;
+
+      oci_config_free (parse_config (broken[i].json, &err));
+      for (size_t j = 0; j < p.len && err; j++)
+        found = found || strcmp (p.items[j].line, err) == 0;
+      if (!found)
+        diag ("broken %zu: %s not among %zu collected problems", i, err, p.len);
+      good = good && found;
+      free (err);
+      oci_config_free (c);
+      oci_problems_clear (&p);
+    }
+  ok (good, "collect: each broken document's first-error message is among its problems");
+}
+
 int
 main (void)
 {
@@ -971,5 +1208,10 @@ main (void)
   test_emit_default ();
   test_duplicate_keys ();
   test_features ();
+  test_collect_several ();
+  test_collect_one ();
+  test_collect_cap ();
+  test_collect_checks ();
+  test_collect_broken ();
   return done_testing ();
 }
