@@ -27,6 +27,10 @@ if [ "${1:-}" = --tests ]; then
   # containerd (ctr) and Docker suites; docker.io brings docker-proxy and
   # tini (docker-init).
   packages+=(containerd docker.io)
+  # Real labels and checkpoints, both inside the test VM: apparmor_parser
+  # loads the AppArmor test profiles (t-apparmor), criu dumps and restores
+  # (t-checkpoint, t-migrate).
+  packages+=(apparmor criu)
 fi
 
 missing=()

@@ -11,13 +11,17 @@
 bool lsm_selinux_enabled (void);
 bool lsm_apparmor_enabled (void);
 
-/* Checks that need no side effect, run before create touches anything:
- * an AppArmor profile on a host without AppArmor is an error; an SELinux
- * label on a host without SELinux is ignored (a clean no-op). */
+/* Run before create or exec touches anything: an AppArmor profile on a
+ * host without AppArmor is an error; an SELinux label on a host without
+ * SELinux is ignored (a clean no-op).  With the LSM active, the label
+ * writes are tried in a throw-away child, so a profile that is not loaded
+ * or a label the policy refuses fails here, not at start. */
 int lsm_check (const char *selinux_label, const char *apparmor_profile, rt_error_t *err);
 
-/* Label the next execve.  Writes go only to a file proven to be on procfs
- * (a container could mount over /proc to redirect them). */
+/* Label the next execve.  Writes go only to a procfs file that no mount
+ * covers: /proc must be a procfs root and the path is resolved without
+ * crossing a mount (a container could mount another /proc file over the
+ * attr file to redirect the write). */
 int lsm_set_exec_labels (const char *selinux_label, const char *apparmor_profile, rt_error_t *err);
 
 /* mount(2) data with the SELinux context option appended:
@@ -29,7 +33,7 @@ char *lsm_mount_data_with_label (const char *data, const char *label);
 bool lsm_type_takes_mount_label (const char *type);
 
 /* The attr write itself, exposed for unit tests: `value` into
- * /proc/thread-self/attr/<name>, refusing anything but procfs. */
+ * /proc/thread-self/attr/<name>, refusing a file covered by a mount. */
 int lsm_write_proc_attr (const char *name, const char *value, rt_error_t *err);
 
 #endif
