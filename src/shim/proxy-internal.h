@@ -33,6 +33,9 @@
 #define PX_PIPE_SIZE (1024 * 1024)
 /* Emptied pipes of closed connections kept for the next ones. */
 #define PX_SPARE_PIPES 32
+/* Unconnected TCP sockets created per trip into the container's network
+ * namespace (see px_socket_in_netns). */
+#define PX_SOCK_POOL 16
 
 #define px_container_of(ptr, type, member) ((type *) ((char *) (ptr) - offsetof (type, member)))
 
@@ -58,8 +61,9 @@ struct px_listener
   struct publish pub; /* host_port is the bound one (an ephemeral port resolved) */
   int family;         /* of the socket: a dual-stack wildcard is AF_INET6 */
   bool wildcard;      /* bound to any address: UDP replies need IP(V6)_PKTINFO */
-  bool registered;
-  bool paused; /* not accepting: at the connection cap or out of fds */
+  union px_addr bound; /* getsockname: the address (or wildcard) and port */
+  bool registered; /* in the loop: neither held nor paused */
+  bool paused;     /* not accepting: at the connection cap or out of fds */
 };
 
 struct px_end
@@ -137,8 +141,14 @@ struct proxy
   struct px_listener *listeners;
   size_t n_listeners;
   bool proxy_protocol;
+  bool held;      /* proxy_hold: listeners out of the loop */
   int self_netns; /* the shim's own network namespace */
   int ct_netns;   /* the container's, -1 while it is down */
+  /* TCP sockets made ahead in the container's namespace, [0] IPv4, [1]
+   * IPv6: one setns() there and back per PX_SOCK_POOL connections instead
+   * of per connection. */
+  int sock_pool[2][PX_SOCK_POOL];
+  size_t n_sock_pool[2];
 
   struct px_conn *conns;
   size_t n_conns, max_conns;
@@ -160,15 +170,28 @@ struct proxy
 
 /* proxy.c */
 /* A socket of `family`/`type` (non-blocking, close-on-exec) created inside
- * the container's network namespace; -1 with errno set. */
+ * the container's network namespace; -1 with errno set.  TCP sockets come
+ * from sock_pool, refilled PX_SOCK_POOL at a time, with TCP_NODELAY set. */
 int px_socket_in_netns (struct proxy *px, int family, int type);
+void px_set_nodelay (int fd);
 /* 127.0.0.1 or ::1 (or ::ffff:127.0.0.1 with v4_mapped) at port. */
 socklen_t px_loopback (int family, bool v4_mapped, uint16_t port, union px_addr *out);
 socklen_t px_addr_len (const union px_addr *a);
 /* An IPv4-mapped IPv6 address turned into the IPv4 one, in place. */
 void px_unmap (union px_addr *a);
+/* The PROXY protocol v2 header (haproxy's proxy-protocol.txt, 2.2) saying
+ * that `src` (the client) sent to `dst`, over TCP (SOCK_STREAM) or UDP
+ * (SOCK_DGRAM); IPv4-mapped addresses count as IPv4, and a mix of
+ * families is sent as UNSPEC (the receiver then uses the connection's own
+ * addresses).  Returns its length. */
+#define PX_PROXY_HDR_MAX (16 + 36)
+size_t px_proxy_header (uint8_t buf[PX_PROXY_HDR_MAX], int type, const union px_addr *src,
+                        const union px_addr *dst);
 /* Hand over an object whose fds are closed and out of the loop. */
 void px_bury (struct proxy *px, struct px_dead *d);
+/* Into the loop or out of it, as the proxy's hold and the listener's
+ * pause say; -1 if the loop refused. */
+int px_listener_sync (struct px_listener *ln);
 /* A connection closed: accepting may resume. */
 void px_resume_listeners (struct proxy *px);
 time_t px_now (void);

@@ -40,16 +40,6 @@ reset_close (int fd)
   close (fd);
 }
 
-static void
-set_nodelay (int fd)
-{
-  int one = 1;
-
-  /* Relayed bytes go out as they come: Nagle would hold back the tail of
-   * a reply while an earlier segment is unacknowledged. */
-  (void) setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-}
-
 /* ---- pipes ------------------------------------------------------------------------------ */
 
 static int
@@ -171,11 +161,9 @@ listener_pause (struct px_listener *ln)
 
   if (ln->paused)
     return;
-  if (loop_mod (px->loop, &ln->src, 0) == 0)
-    {
-      ln->paused = true;
-      px->any_paused = true;
-    }
+  ln->paused = true;
+  px->any_paused = true;
+  (void) px_listener_sync (ln); /* taking out cannot fail */
 }
 
 /* Out of fds: this client is reset, and accepting waits until a
@@ -315,45 +303,16 @@ relay_event (struct px_conn *c, struct px_end *e, uint32_t events)
     conn_abort (c);
 }
 
-/* PROXY protocol v2 (haproxy's proxy-protocol.txt, section 2.2): the
- * client's address and the one it connected to, before any of its bytes. */
+/* PROXY protocol v2: the client's address and the one it connected to,
+ * before any of its bytes. */
 static int
 send_proxy_header (struct px_conn *c)
 {
-  static const uint8_t sig[12] = { 0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
-                                   0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A };
-  union px_addr src = c->peer, dst = c->local;
-  uint8_t buf[16 + 36];
-  size_t len = 0;
+  uint8_t buf[PX_PROXY_HDR_MAX];
+  size_t len = px_proxy_header (buf, SOCK_STREAM, &c->peer, &c->local);
 
-  px_unmap (&src);
-  px_unmap (&dst);
-  memcpy (buf, sig, sizeof sig);
-  buf[12] = 0x21; /* version 2, command PROXY */
-  if (src.sa.sa_family == AF_INET && dst.sa.sa_family == AF_INET)
-    {
-      buf[13] = 0x11; /* TCP over IPv4 */
-      memcpy (buf + 16, &src.in.sin_addr, 4);
-      memcpy (buf + 20, &dst.in.sin_addr, 4);
-      memcpy (buf + 24, &src.in.sin_port, 2);
-      memcpy (buf + 26, &dst.in.sin_port, 2);
-      len = 12;
-    }
-  else if (src.sa.sa_family == AF_INET6 && dst.sa.sa_family == AF_INET6)
-    {
-      buf[13] = 0x21; /* TCP over IPv6 */
-      memcpy (buf + 16, &src.in6.sin6_addr, 16);
-      memcpy (buf + 32, &dst.in6.sin6_addr, 16);
-      memcpy (buf + 48, &src.in6.sin6_port, 2);
-      memcpy (buf + 50, &dst.in6.sin6_port, 2);
-      len = 36;
-    }
-  else
-    buf[13] = 0x00; /* UNSPEC: the receiver uses the connection's own */
-  buf[14] = (uint8_t) (len >> 8);
-  buf[15] = (uint8_t) len;
   /* The socket has just connected: its send buffer is empty. */
-  return send (c->server.src.fd, buf, 16 + len, MSG_NOSIGNAL) == (ssize_t) (16 + len) ? 0 : -1;
+  return send (c->server.src.fd, buf, len, MSG_NOSIGNAL) == (ssize_t) len ? 0 : -1;
 }
 
 static void conn_connect (struct px_conn *c);
@@ -423,7 +382,6 @@ conn_connect (struct px_conn *c)
       return;
     }
   c->server.src.fd = fd;
-  set_nodelay (fd);
   if (connect (fd, &to.sa, len) == 0)
     {
       conn_connected (c);
@@ -502,9 +460,9 @@ conn_start (struct px_listener *ln, int fd, const union px_addr *peer)
       conn_abort (c);
       return;
     }
-  set_nodelay (fd);
-  /* The client joins the loop once the container side is connected (a
-   * client that gives up meanwhile is noticed then). */
+  /* TCP_NODELAY came with the listener.  The client joins the loop once
+   * the container side is connected (a client that gives up meanwhile is
+   * noticed then). */
   conn_connect (c);
 }
 
@@ -516,6 +474,9 @@ px_tcp_on_accept (struct loop_source *src, uint32_t events)
   int i, fd;
 
   (void) events;
+  /* Held or paused by a handler earlier in this batch. */
+  if (px->held || ln->paused)
+    return;
   for (i = 0; i < 64; i++)
     {
       union px_addr peer;

@@ -7,6 +7,7 @@
 #include <config.h>
 #include "proxy-internal.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +172,46 @@ flow_socket (struct proxy *px, struct px_flow *f)
   return fd;
 }
 
+/* Where the client sent to: the address from its datagram's PKTINFO on a
+ * wildcard socket, else the one the socket is bound to; the port is the
+ * published one either way. */
+static void
+flow_dst (const struct px_flow *f, union px_addr *dst)
+{
+  *dst = f->ln->bound;
+  if (!f->has_local)
+    return;
+  *dst = f->local;
+  if (dst->sa.sa_family == AF_INET)
+    dst->in.sin_port = htons (f->ln->pub.host_port);
+  else
+    dst->in6.sin6_port = htons (f->ln->pub.host_port);
+}
+
+/* One datagram to the container.  With --proxy-protocol a PROXY v2 header
+ * (transport DGRAM) comes first, in every datagram and in one piece: a
+ * datagram carries no connection the receiver could remember it by, so
+ * the spec has it parse the header of each one.  A datagram that no longer
+ * fits with the header fails (EMSGSIZE) and is dropped. */
+static ssize_t
+flow_out (struct proxy *px, struct px_flow *f, const void *buf, size_t len)
+{
+  uint8_t hdr[PX_PROXY_HDR_MAX];
+  struct iovec iov[2];
+  struct msghdr mh = { .msg_iov = iov };
+  union px_addr dst;
+
+  if (px->proxy_protocol)
+    {
+      flow_dst (f, &dst);
+      iov[mh.msg_iovlen].iov_base = hdr;
+      iov[mh.msg_iovlen++].iov_len = px_proxy_header (hdr, SOCK_DGRAM, &f->client, &dst);
+    }
+  iov[mh.msg_iovlen].iov_base = (void *) buf;
+  iov[mh.msg_iovlen++].iov_len = len;
+  return sendmsg (f->src.fd, &mh, MSG_DONTWAIT);
+}
+
 /* ::1 refused: from now on this flow goes to 127.0.0.1, and the datagram
  * that was refused is sent again there. */
 static void
@@ -193,7 +234,7 @@ flow_fall_back (struct proxy *px, struct px_flow *f)
       return;
     }
   if (f->unconfirmed != NULL)
-    (void) send (fd, f->unconfirmed, f->unconfirmed_len, 0);
+    (void) flow_out (px, f, f->unconfirmed, f->unconfirmed_len);
   free (f->unconfirmed);
   f->unconfirmed = NULL;
 }
@@ -284,7 +325,7 @@ flow_send (struct proxy *px, struct px_flow *f, const void *buf, size_t len)
       f->unconfirmed_len = len;
     }
   /* A full socket buffer or a refusal drops the datagram, as UDP may. */
-  if (send (f->src.fd, buf, len, 0) < 0 && errno == ECONNREFUSED)
+  if (flow_out (px, f, buf, len) < 0 && errno == ECONNREFUSED)
     flow_fall_back (px, f);
 }
 
@@ -296,6 +337,9 @@ px_udp_on_datagram (struct loop_source *src, uint32_t events)
   int i;
 
   (void) events;
+  /* Held by a handler earlier in this batch: the datagrams wait. */
+  if (px->held)
+    return;
   for (i = 0; i < UDP_BATCH; i++)
     {
       union

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <netinet/tcp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -239,9 +240,88 @@ px_loopback (int family, bool v4_mapped, uint16_t port, union px_addr *out)
   return sizeof out->in6;
 }
 
+void
+px_set_nodelay (int fd)
+{
+  int one = 1;
+
+  /* Relayed bytes go out as they come: Nagle would hold back the tail of
+   * a reply while an earlier segment is unacknowledged. */
+  (void) setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+size_t
+px_proxy_header (uint8_t buf[PX_PROXY_HDR_MAX], int type, const union px_addr *src_,
+                 const union px_addr *dst_)
+{
+  static const uint8_t sig[12] = { 0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
+                                   0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A };
+  /* The low nibble of byte 13: 1 STREAM, 2 DGRAM. */
+  uint8_t transport = type == SOCK_DGRAM ? 0x2 : 0x1;
+  union px_addr src = *src_, dst = *dst_;
+  size_t len = 0;
+
+  px_unmap (&src);
+  px_unmap (&dst);
+  memset (buf, 0, PX_PROXY_HDR_MAX);
+  memcpy (buf, sig, sizeof sig);
+  buf[12] = 0x21; /* version 2, command PROXY */
+  if (src.sa.sa_family == AF_INET && dst.sa.sa_family == AF_INET)
+    {
+      buf[13] = (uint8_t) (0x10 | transport);
+      memcpy (buf + 16, &src.in.sin_addr, 4);
+      memcpy (buf + 20, &dst.in.sin_addr, 4);
+      memcpy (buf + 24, &src.in.sin_port, 2);
+      memcpy (buf + 26, &dst.in.sin_port, 2);
+      len = 12;
+    }
+  else if (src.sa.sa_family == AF_INET6 && dst.sa.sa_family == AF_INET6)
+    {
+      buf[13] = (uint8_t) (0x20 | transport);
+      memcpy (buf + 16, &src.in6.sin6_addr, 16);
+      memcpy (buf + 32, &dst.in6.sin6_addr, 16);
+      memcpy (buf + 48, &src.in6.sin6_port, 2);
+      memcpy (buf + 50, &dst.in6.sin6_port, 2);
+      len = 36;
+    }
+  else
+    buf[13] = 0x00; /* UNSPEC */
+  buf[14] = (uint8_t) (len >> 8);
+  buf[15] = (uint8_t) len;
+  return 16 + len;
+}
+
+/* Called inside the container's namespace: `count` sockets of `family`
+ * into the pool, as many as the fd limit allows. */
+static void
+sock_pool_fill (struct proxy *px, int family, size_t count)
+{
+  size_t k = family == AF_INET ? 0 : 1;
+
+  while (px->n_sock_pool[k] < count)
+    {
+      int fd = socket (family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      if (fd < 0)
+        break;
+      px_set_nodelay (fd);
+      px->sock_pool[k][px->n_sock_pool[k]++] = fd;
+    }
+}
+
+static void
+sock_pool_flush (struct proxy *px)
+{
+  size_t k;
+
+  for (k = 0; k < 2; k++)
+    while (px->n_sock_pool[k] > 0)
+      close (px->sock_pool[k][--px->n_sock_pool[k]]);
+}
+
 int
 px_socket_in_netns (struct proxy *px, int family, int type)
 {
+  size_t k = family == AF_INET ? 0 : 1;
   int fd, saved;
 
   if (px->ct_netns < 0)
@@ -249,13 +329,23 @@ px_socket_in_netns (struct proxy *px, int family, int type)
       errno = ENETDOWN;
       return -1;
     }
+  if (type == SOCK_STREAM && px->n_sock_pool[k] > 0)
+    return px->sock_pool[k][--px->n_sock_pool[k]];
   /* A socket belongs to the namespace it was created in, whatever thread
    * or namespace uses it later; the shim is single-threaded, so switching
-   * there and straight back affects nothing else. */
+   * there and straight back affects nothing else.  A trip costs two
+   * setns() (each a namespace switch of the whole process), so TCP, where
+   * connections come in bursts, takes a few sockets along for the next
+   * ones; a UDP flow lives long enough not to need that. */
   if (setns (px->ct_netns, CLONE_NEWNET) < 0)
     return -1;
   fd = socket (family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   saved = errno;
+  if (fd >= 0 && type == SOCK_STREAM)
+    {
+      px_set_nodelay (fd);
+      sock_pool_fill (px, family, PX_SOCK_POOL);
+    }
   /* Staying in the container's namespace would bind every later host
    * socket there; there is no way to carry on safely. */
   if (setns (px->self_netns, CLONE_NEWNET) < 0)
@@ -314,6 +404,27 @@ on_reaper (struct loop_source *src, uint32_t events)
   px->dead = NULL;
 }
 
+int
+px_listener_sync (struct px_listener *ln)
+{
+  bool want = !ln->px->held && !ln->paused;
+
+  if (want == ln->registered)
+    return 0;
+  /* Out of the loop altogether rather than with an empty mask: a held
+   * socket must not even report an error or hangup. */
+  if (!want)
+    {
+      loop_del (ln->px->loop, &ln->src);
+      ln->registered = false;
+      return 0;
+    }
+  if (loop_add (ln->px->loop, &ln->src, EPOLLIN) < 0)
+    return -1;
+  ln->registered = true;
+  return 0;
+}
+
 void
 px_resume_listeners (struct proxy *px)
 {
@@ -325,8 +436,35 @@ px_resume_listeners (struct proxy *px)
   for (i = 0; i < px->n_listeners; i++)
     {
       struct px_listener *ln = &px->listeners[i];
-      if (ln->paused && loop_mod (px->loop, &ln->src, EPOLLIN) == 0)
-        ln->paused = false;
+      if (!ln->paused)
+        continue;
+      ln->paused = false;
+      /* The loop refused: try again at the next tick. */
+      if (px_listener_sync (ln) < 0)
+        {
+          ln->paused = true;
+          px->any_paused = true;
+        }
+    }
+}
+
+void
+proxy_hold (struct proxy *px, bool hold)
+{
+  size_t i;
+
+  px->held = hold;
+  for (i = 0; i < px->n_listeners; i++)
+    {
+      struct px_listener *ln = &px->listeners[i];
+      if (px_listener_sync (ln) < 0)
+        {
+          /* The loop refused: paused, so the next proxy_tick tries again. */
+          log_warn ("port proxy: cannot watch port %u again: %s", ln->pub.host_port,
+                    strerror (errno));
+          ln->paused = true;
+          px->any_paused = true;
+        }
     }
 }
 
@@ -400,6 +538,10 @@ listener_open (struct proxy *px, struct px_listener *ln, const struct publish *p
    * UDP it would, so a busy UDP port would go unnoticed. */
   if (type == SOCK_STREAM && setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
     return rt_error_set (err, errno, "set SO_REUSEADDR on `%s`", name);
+  /* TCP_NODELAY (see px_set_nodelay): an accepted socket inherits it from
+   * its listener, which saves a setsockopt per connection. */
+  if (type == SOCK_STREAM)
+    px_set_nodelay (fd);
   if (type == SOCK_DGRAM && ln->wildcard)
     {
       /* Replies must come from the address the client sent to.  On a
@@ -414,13 +556,12 @@ listener_open (struct proxy *px, struct px_listener *ln, const struct publish *p
     return rt_error_set (err, errno, "bind `%s`", name);
   if (type == SOCK_STREAM && listen (fd, 4096) < 0)
     return rt_error_set (err, errno, "listen on `%s`", name);
+  len = sizeof ln->bound;
+  if (getsockname (fd, &ln->bound.sa, &len) < 0)
+    return rt_error_set (err, errno, "getsockname of `%s`", name);
   if (p->host_port == 0)
-    {
-      len = sizeof a;
-      if (getsockname (fd, &a.sa, &len) < 0)
-        return rt_error_set (err, errno, "getsockname of `%s`", name);
-      ln->pub.host_port = ntohs (ln->family == AF_INET ? a.in.sin_port : a.in6.sin6_port);
-    }
+    ln->pub.host_port = ntohs (ln->family == AF_INET ? ln->bound.in.sin_port
+                                                     : ln->bound.in6.sin6_port);
   ln->src.fd = steal_fd (&fd);
   ln->src.on_event = type == SOCK_STREAM ? px_tcp_on_accept : px_udp_on_datagram;
   return 0;
@@ -435,8 +576,8 @@ fd_budget (struct proxy *px, size_t n_listeners)
 {
   /* The shim's own fds (stdio, epoll, signalfd, timers, the control
    * socket and its clients, logs, namespaces), the listeners, the spare
-   * pipes. */
-  rlim_t fixed = 32 + (rlim_t) n_listeners + 2 * PX_SPARE_PIPES;
+   * pipes and sockets. */
+  rlim_t fixed = 32 + (rlim_t) n_listeners + 2 * PX_SPARE_PIPES + 2 * PX_SOCK_POOL;
   rlim_t want = fixed + PX_MAX_FLOWS + (rlim_t) PX_MAX_CONNS * PX_FDS_PER_CONN;
   rlim_t left, flows, conns;
   struct rlimit rl;
@@ -500,14 +641,11 @@ proxy_new (struct loop *l, const struct publish *p, size_t n, bool proxy_protoco
       goto fail_free;
     }
   for (i = 0; i < px->n_listeners; i++)
-    {
-      if (loop_add (l, &px->listeners[i].src, EPOLLIN) < 0)
-        {
-          rt_error_set (err, errno, "epoll_ctl");
-          goto fail_free;
-        }
-      px->listeners[i].registered = true;
-    }
+    if (px_listener_sync (&px->listeners[i]) < 0)
+      {
+        rt_error_set (err, errno, "epoll_ctl");
+        goto fail_free;
+      }
 
   fd_budget (px, n);
   /* Writing to a peer that closed raises SIGPIPE, and splice has no
@@ -572,6 +710,7 @@ proxy_set_netns (struct proxy *px, int netns_fd, rt_error_t *err)
   /* Flows hold sockets (and so a reference) in the old namespace; TCP
    * connections into it end by themselves when its processes die. */
   px_udp_expire (px, true);
+  sock_pool_flush (px);
   if (px->ct_netns >= 0)
     close (px->ct_netns);
   px->ct_netns = fd;
@@ -619,6 +758,7 @@ proxy_free (struct proxy *px)
   px_tcp_free_all (px);
   px_udp_expire (px, true);
   free (px->flow_buckets);
+  sock_pool_flush (px);
   for (i = 0; i < px->n_spare_pipes; i++)
     {
       close (px->spare_pipes[i].fd[0]);

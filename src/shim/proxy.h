@@ -47,6 +47,23 @@ struct proxy *proxy_new (struct loop *l, const struct publish *p, size_t n, bool
  * namespace's `lo` up if it is down (the proxy only talks to the loopback);
  * UDP flows into the previous namespace end here. */
 int proxy_set_netns (struct proxy *px, int netns_fd, rt_error_t *err);
+/* Stop taking new clients for a while (live migration: the container's
+ * namespace goes away and comes back elsewhere) without refusing them.
+ * While held, the host sockets stay bound but are out of the loop: TCP
+ * clients complete their handshake and wait in the listen backlog (4096,
+ * capped by net.core.somaxconn; past it the kernel drops their SYNs and
+ * they retry), UDP datagrams wait in the socket's receive buffer (dropped
+ * by the kernel once it is full).  Nothing already accepted is touched:
+ * established connections go on relaying, UDP flows go on answering until
+ * proxy_set_netns ends them.  proxy_set_netns (px, -1) while held closes
+ * nothing waiting in a backlog.  Releasing (hold false) puts the sockets
+ * back into the loop, and the waiting clients are served at the next
+ * dispatch, into the namespace set at that time: set the new one first, as
+ * with -1 they would be refused then.  Holding twice is holding once;
+ * held or not, a TCP listener at the connection cap stays paused until a
+ * connection ends.  Safe inside a loop handler: an event of the batch being
+ * dispatched does not accept while held. */
+void proxy_hold (struct proxy *px, bool hold);
 /* UDP flows expire: the loop calls this about once a second. */
 void proxy_tick (struct proxy *px);
 /* The published ports as a JSON array for the status file (malloc'd), one

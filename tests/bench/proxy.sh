@@ -2,8 +2,9 @@
 # Port-proxy benchmark: cove-shim's -p against docker-proxy and socat, and against no proxy at
 # all (client and server on the container's loopback).  iperf3 throughput with 1 and 4
 # streams, new connections per second with 1 and 16 clients (against a cheap single-threaded
-# server, and against busybox httpd), the proxy's CPU time per GB relayed, and its RSS idle and
-# at peak.  Not a test: it prints numbers, ratios and the targets of issue 5, and fails only
+# server, and against busybox httpd), the proxy's CPU time per GB relayed and per connection,
+# and its RSS idle and at peak; --base-shim adds a second cove-shim build (before/after a change,
+# same run).  Not a test: it prints numbers, ratios and the targets of issue 5, and fails only
 # when it cannot measure.  See "Port proxy" in tests/bench/README.md.
 #
 # Needs root and these Debian packages (apt-get install PACKAGE):
@@ -21,6 +22,7 @@ ROUNDS=3
 SUBJECTS="direct cove-shim docker-proxy socat"
 COVE=
 SHIM=
+BASE_SHIM=
 DOCKER_PROXY=${DOCKER_PROXY:-/usr/sbin/docker-proxy}
 
 usage ()
@@ -32,6 +34,8 @@ usage: proxy.sh [options]
   --only LIST    subjects, comma separated, from: direct cove-shim docker-proxy socat
   --cove PATH    the cove binary (default ./cove, else the source tree's)
   --shim PATH    the cove-shim binary (default beside cove)
+  --base-shim PATH  also measure this other cove-shim binary (subject cove-shim-base, its
+                 own container), e.g. a build from before a change, in the same rounds
   -h, --help     this text
 EOF
 }
@@ -49,6 +53,7 @@ while [[ $# -gt 0 ]]; do
     --only) SUBJECTS=${2//,/ }; shift ;;
     --cove) COVE=$2; shift ;;
     --shim) SHIM=$2; shift ;;
+    --base-shim) BASE_SHIM=$(realpath -m -- "$2"); shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
@@ -57,8 +62,17 @@ done
 [[ $SECS =~ ^[1-9][0-9]*$ ]] || die "-t wants whole seconds, not '$SECS'"
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "-r wants a positive number, not '$ROUNDS'"
 for s in $SUBJECTS; do
-  case $s in direct | cove-shim | docker-proxy | socat) ;; *) die "unknown subject '$s'" ;; esac
+  case $s in direct | cove-shim | cove-shim-base | docker-proxy | socat) ;; *) die "unknown subject '$s'" ;; esac
 done
+if [[ -n $BASE_SHIM && " $SUBJECTS " != *" cove-shim-base "* ]]; then
+  [[ -x $BASE_SHIM ]] || die "$BASE_SHIM is not executable"
+  # Right after cove-shim, so the two are measured back to back.
+  if [[ " $SUBJECTS " == *" cove-shim "* ]]; then
+    SUBJECTS=${SUBJECTS/cove-shim/cove-shim cove-shim-base}
+  else
+    SUBJECTS="$SUBJECTS cove-shim-base"
+  fi
+fi
 
 if [[ -z $COVE ]]; then
   if [[ -x ./cove ]]; then COVE=./cove; else COVE=$SRC_DIR/cove; fi
@@ -97,7 +111,8 @@ if [[ ${COVE_BENCH_PROXY_IN_NS:-0} != 1 ]]; then
   export COVE_BENCH_PROXY_IN_NS=1
   # shellcheck disable=SC2016 # expanded by the inner bash
   exec unshare --net -- bash -c 'ip link set lo up && exec bash "$0" "$@"' "$BENCH_DIR/proxy.sh" \
-    -t "$SECS" -r "$ROUNDS" --only "${SUBJECTS// /,}" --cove "$COVE" --shim "$SHIM"
+    -t "$SECS" -r "$ROUNDS" --only "${SUBJECTS// /,}" --cove "$COVE" --shim "$SHIM" \
+    ${BASE_SHIM:+--base-shim "$BASE_SHIM"}
 fi
 unset COVE_BENCH_PROXY_IN_NS
 
@@ -105,6 +120,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/cove-bench-proxy.XXXXXX")
 ID=bench-proxy-$$
 PIDS=()        # servers and proxies we started, killed by pid at the end
 SHIM_PID=
+BASE_PID=
 
 cleanup ()
 {
@@ -117,7 +133,13 @@ cleanup ()
     "$SHIM" --root "$T/state" ctl "$ID" stop >/dev/null 2>&1 || kill "$SHIM_PID" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$SHIM_PID" 2>/dev/null || break; sleep 0.1; done
   fi
+  if [[ -n $BASE_PID ]] && kill -0 "$BASE_PID" 2>/dev/null; then
+    "$BASE_SHIM" --root "$T/state" ctl "$ID-base" stop >/dev/null 2>&1 || kill "$BASE_PID" 2>/dev/null \
+      || true
+    for _ in $(seq 50); do kill -0 "$BASE_PID" 2>/dev/null || break; sleep 0.1; done
+  fi
   "$COVE" --root "$T/state" delete -f "$ID" >/dev/null 2>&1 || true
+  "$COVE" --root "$T/state" delete -f "$ID-base" >/dev/null 2>&1 || true
   if [[ -n ${BENCH_KEEP:-} ]]; then
     echo "bench-proxy: BENCH_KEEP is set, so the temp dir stays: $T" >&2
   else
@@ -147,22 +169,49 @@ jq '.process.args = ["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"] | 
 mv "$T/config.json" "$T/bundle/config.json"
 
 # Host ports chosen by the kernel, read back from the status file.
-"$SHIM" --cove "$COVE" --root "$T/state" --status-file "$T/status.json" --stop-timeout 2 \
-  -p 127.0.0.1::5201 -p 127.0.0.1::8080 -p 127.0.0.1::80 "$ID" "$T/bundle" \
-  2>"$T/shim.err" || die "cove-shim failed: $(cat "$T/shim.err")"
-SHIM_PID=$(jq -r .shim_pid "$T/status.json")
-CT_PID=$(jq -r .container_pid "$T/status.json")
-SHIM_IPERF=$(jq -r '.ports[0].host_port' "$T/status.json")
-SHIM_FAST=$(jq -r '.ports[1].host_port' "$T/status.json")
-SHIM_HTTPD=$(jq -r '.ports[2].host_port' "$T/status.json")
+start_shim ()
+{
+  local shim=$1 id=$2 status=$T/$2.status
+  "$shim" --cove "$COVE" --root "$T/state" --status-file "$status" --stop-timeout 2 \
+    -p 127.0.0.1::5201 -p 127.0.0.1::8080 -p 127.0.0.1::80 "$id" "$T/bundle" \
+    2>"$T/$id.err" || die "cove-shim failed: $(cat "$T/$id.err")"
+}
+start_shim "$SHIM" "$ID"
+SHIM_PID=$(jq -r .shim_pid "$T/$ID.status")
+CT_PID=$(jq -r .container_pid "$T/$ID.status")
+SHIM_IPERF=$(jq -r '.ports[0].host_port' "$T/$ID.status")
+SHIM_FAST=$(jq -r '.ports[1].host_port' "$T/$ID.status")
+SHIM_HTTPD=$(jq -r '.ports[2].host_port' "$T/$ID.status")
 NS=(nsenter -n -t "$CT_PID")
+if [[ -n $BASE_SHIM ]]; then
+  # The other binary gets a container of its own (a shim supervises one), with the same
+  # servers in its network namespace.
+  start_shim "$BASE_SHIM" "$ID-base"
+  BASE_PID=$(jq -r .shim_pid "$T/$ID-base.status")
+  BASE_NS=(nsenter -n -t "$(jq -r .container_pid "$T/$ID-base.status")")
+  BASE_IPERF=$(jq -r '.ports[0].host_port' "$T/$ID-base.status")
+  BASE_FAST=$(jq -r '.ports[1].host_port' "$T/$ID-base.status")
+  BASE_HTTPD=$(jq -r '.ports[2].host_port' "$T/$ID-base.status")
+fi
 
 # Idle: before any connection went through.
 rss_kb () { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 hwm_kb () { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
-declare -A RSS_IDLE=() RSS_PEAK=() PID_OF=()
+# PID_OF: the process relaying iperf3 (CPU per GB, RSS); FAST_PID_OF: the one relaying to the
+# fast server (CPU per connection).  One process for cove-shim, one per port for the others.
+declare -A RSS_IDLE=() RSS_PEAK=() PID_OF=() FAST_PID_OF=()
 PID_OF[cove-shim]=$SHIM_PID
+FAST_PID_OF[cove-shim]=$SHIM_PID
 RSS_IDLE[cove-shim]=$(rss_kb "$SHIM_PID")
+if [[ -n $BASE_PID ]]; then
+  PID_OF[cove-shim-base]=$BASE_PID
+  FAST_PID_OF[cove-shim-base]=$BASE_PID
+  RSS_IDLE[cove-shim-base]=$(rss_kb "$BASE_PID")
+  "${BASE_NS[@]}" iperf3 -s -p 5201 >/dev/null 2>&1 &
+  PIDS+=($!)
+  "${BASE_NS[@]}" "$T/connrate" serve 8080 >"$T/fast-base.out" 2>&1 &
+  PIDS+=($!)
+fi
 
 "${NS[@]}" iperf3 -s -p 5201 >/dev/null 2>&1 &
 PIDS+=($!)
@@ -196,11 +245,13 @@ for s in "${SUBJ[@]}"; do
       start_docker_proxy 25201 5201
       PID_OF[docker-proxy]=$LAST_PID
       start_docker_proxy 28080 8080
+      FAST_PID_OF[docker-proxy]=$LAST_PID
       start_docker_proxy 20080 80 ;;
     socat)
       start_socat 35201 5201
       PID_OF[socat]=$LAST_PID
       start_socat 38080 8080
+      FAST_PID_OF[socat]=$LAST_PID
       start_socat 30080 80 ;;
   esac
 done
@@ -218,6 +269,8 @@ client_for ()
     direct/iperf) echo "ns 5201" ;;     direct/fast) echo "ns 8080" ;;     direct/httpd) echo "ns 80" ;;
     cove-shim/iperf) echo "host $SHIM_IPERF" ;; cove-shim/fast) echo "host $SHIM_FAST" ;;
     cove-shim/httpd) echo "host $SHIM_HTTPD" ;;
+    cove-shim-base/iperf) echo "host $BASE_IPERF" ;; cove-shim-base/fast) echo "host $BASE_FAST" ;;
+    cove-shim-base/httpd) echo "host $BASE_HTTPD" ;;
     docker-proxy/iperf) echo "ns 25201" ;; docker-proxy/fast) echo "ns 28080" ;;
     docker-proxy/httpd) echo "ns 20080" ;;
     socat/iperf) echo "ns 35201" ;;     socat/fast) echo "ns 38080" ;;     socat/httpd) echo "ns 30080" ;;
@@ -250,7 +303,6 @@ measure_iperf ()
   local s=$1 streams=$2 where port pid c0 c1 bytes gbps hz
   read -r where port <<<"$(client_for "$s" iperf)"
   pid=${PID_OF[$s]:-}
-  [[ $s == cove-shim ]] && pid=$SHIM_PID
   [[ $s == direct ]] && pid=
   c0=$(cpu_ticks "$s" "$pid")
   if ! run_client "$where" iperf3 -c 127.0.0.1 -p "$port" -t "$SECS" -P "$streams" -J \
@@ -264,6 +316,11 @@ measure_iperf ()
   gbps=$(jq '.end.sum_received.bits_per_second / 1e9' "$T/iperf.json")
   hz=$(getconf CLK_TCK)
   echo "$s gbps$streams $gbps" >>"$RESULTS"
+  # What the two ends cost (iperf3's own rusage, client and server): the kernel's work for
+  # one loopback TCP connection plus iperf3's copies, the yardstick for the proxy's figure.
+  echo "$s endsgb$streams $(jq --argjson b "$bytes" '(.end.cpu_utilization_percent.host_total
+    + .end.cpu_utilization_percent.remote_total) / 100 * .end.sum_received.seconds / ($b / 1e9)' \
+    "$T/iperf.json")" >>"$RESULTS"
   [[ -n $pid ]] && echo "$s cpugb$streams $(awk -v t=$((c1 - c0)) -v hz="$hz" -v b="$bytes" \
     'BEGIN { printf "%.4f", (t / hz) / (b / 1e9) }')" >>"$RESULTS"
   return 0
@@ -271,11 +328,21 @@ measure_iperf ()
 
 measure_conns ()
 {
-  local s=$1 server=$2 conc=$3 where port out
+  local s=$1 server=$2 conc=$3 where port out pid c0 c1 us
   read -r where port <<<"$(client_for "$s" "$server")"
+  pid=
+  [[ $server == fast ]] && pid=${FAST_PID_OF[$s]:-}
+  c0=$(cpu_ticks "$s" "$pid")
   out=$(run_client "$where" "$T/connrate" 127.0.0.1 "$port" "$conc" "$SECS")
+  [[ $s == socat ]] && sleep 0.2
+  c1=$(cpu_ticks "$s" "$pid")
   # completed errors seconds rate
   echo "$s $server$conc $(awk '{ print $4 }' <<<"$out")" >>"$RESULTS"
+  # The proxy's CPU per relayed connection: steadier than the rate on a busy machine, where
+  # the rate mostly says how much of the CPU the three processes got.
+  us=$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" \
+    '$1 > 0 { printf "%.1f", (t / hz) / $1 * 1e6 }' <<<"$out")
+  [[ -n $pid && -n $us ]] && echo "$s $server$conc-cpu $us" >>"$RESULTS"
   echo "$s $server$conc-errors $(awk '{ print $2 }' <<<"$out")" >>"$RESULTS"
 }
 
@@ -292,7 +359,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
     measure_conns "$s" httpd 16
   done
 done
-for s in cove-shim docker-proxy socat; do
+for s in cove-shim cove-shim-base docker-proxy socat; do
   [[ -n ${PID_OF[$s]:-} && -e /proc/${PID_OF[$s]} ]] && RSS_PEAK[$s]=$(hwm_kb "${PID_OF[$s]}")
 done
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -312,17 +379,17 @@ ratio () { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) 
 row ()
 {
   local label=$1 metric=$2 digits=$3 s line
-  line=$(printf '%-34s' "$label")
+  line=$(printf '%-36s' "$label")
   for s in "${SUBJ[@]}"; do
-    line+=$(printf '%14s' "$(fmt "$(median "$s" "$metric")" "$digits")")
+    line+=$(printf '%15s' "$(fmt "$(median "$s" "$metric")" "$digits")")
   done
   echo "$line"
 }
 
 echo
 echo "port proxy: ${SECS}s per measurement, median of $ROUNDS interleaved rounds"
-printf '%-34s' ""
-for s in "${SUBJ[@]}"; do printf '%14s' "$s"; done
+printf '%-36s' ""
+for s in "${SUBJ[@]}"; do printf '%15s' "$s"; done
 echo
 row "throughput, 1 stream (Gbit/s)" gbps1 2
 row "throughput, 4 streams (Gbit/s)" gbps4 2
@@ -330,13 +397,16 @@ row "conn/s, 1 client (fast server)" fast1 0
 row "conn/s, 16 clients (fast server)" fast16 0
 row "conn/s, 1 client (busybox httpd)" httpd1 0
 row "conn/s, 16 clients (busybox httpd)" httpd16 0
+row "proxy CPU us/conn, fast, 1 client" fast1-cpu 1
+row "proxy CPU us/conn, fast, 16 clients" fast16-cpu 1
 row "proxy CPU s/GB, 1 stream" cpugb1 3
 row "proxy CPU s/GB, 4 streams" cpugb4 3
-line=$(printf '%-34s' "RSS idle (MiB)")
-for s in "${SUBJ[@]}"; do line+=$(printf '%14s' "$(mib "${RSS_IDLE[$s]:-}")"); done
+row "iperf3 ends CPU s/GB, 1 stream" endsgb1 3
+line=$(printf '%-36s' "RSS idle (MiB)")
+for s in "${SUBJ[@]}"; do line+=$(printf '%15s' "$(mib "${RSS_IDLE[$s]:-}")"); done
 echo "$line"
-line=$(printf '%-34s' "RSS peak, VmHWM (MiB)")
-for s in "${SUBJ[@]}"; do line+=$(printf '%14s' "$(mib "${RSS_PEAK[$s]:-}")"); done
+line=$(printf '%-36s' "RSS peak, VmHWM (MiB)")
+for s in "${SUBJ[@]}"; do line+=$(printf '%15s' "$(mib "${RSS_PEAK[$s]:-}")"); done
 echo "$line"
 errs=$(awk '$2 ~ /-errors$/ && $3 > 0 { printf " %s %s: %s;", $1, $2, $3 }' "$RESULTS")
 fails=$(awk '$2 ~ /-failed$/ { printf " %s %s;", $1, $2 }' "$RESULTS")
@@ -359,6 +429,15 @@ if [[ " ${SUBJ[*]} " == *" cove-shim "* ]]; then
   echo "  cove-shim / docker-proxy CPU/GB:   1 stream $(ratio "$(median $c cpugb1)" \
     "$(median docker-proxy cpugb1)"), 4 streams $(ratio "$(median $c cpugb4)" \
     "$(median docker-proxy cpugb4)")"
+  if [[ " ${SUBJ[*]} " == *" cove-shim-base "* ]]; then
+    b=cove-shim-base
+    echo "  cove-shim / cove-shim-base:        throughput 1 stream $(ratio "$(median $c gbps1)" \
+      "$(median $b gbps1)"), 4 streams $(ratio "$(median $c gbps4)" "$(median $b gbps4)");" \
+      "conn/s fast 1 $(ratio "$(median $c fast1)" "$(median $b fast1)"), 16 $(ratio \
+      "$(median $c fast16)" "$(median $b fast16)"); CPU/GB 1 stream $(ratio \
+      "$(median $c cpugb1)" "$(median $b cpugb1)"), 4 streams $(ratio "$(median $c cpugb4)" \
+      "$(median $b cpugb4)")"
+  fi
   verdict () { awk -v v="$1" -v lim="$2" -v op="$3" 'BEGIN {
     if (v == "-") { print "n/a"; exit }
     ok = op == ">=" ? v >= lim : v <= lim; print (ok ? "met" : "missed") }'; }

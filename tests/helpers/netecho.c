@@ -10,12 +10,19 @@
  *   netecho [-4] tcp-proxyhdr PORT   read a PROXY v2 header, answer
  *                                    "FAM SRC_IP SRC_PORT DST_IP DST_PORT\n"
  *   netecho [-4] udp-echo PORT       echo each datagram to its sender
+ *   netecho [-4] udp-proxyhdr PORT   each datagram must start with a PROXY
+ *                                    v2 header: answer its sender
+ *                                    "FAM SRC_IP SRC_PORT DST_IP DST_PORT
+ *                                    PAYLOAD" (FAM UDP4, UDP6, ...)
  * Clients (exit 1 with a message on any mismatch; 60 s alarm):
  *   netecho client [-l] HOST PORT    stdin to the server, then shutdown, and
  *                                    the server's bytes to stdout; -l first
  *                                    prints "local IP PORT" on stderr
  *   netecho many HOST PORT N         N connections open at once, each sends
  *                                    its own line and expects it back; "N ok"
+ *   netecho udp-send [-l] HOST PORT TEXT  send TEXT (again every 200 ms)
+ *                                    until a datagram comes back, print it
+ *                                    and a newline; -l as for client
  *   netecho udp-clients HOST PORT N  N sockets, 3 datagrams each, each must
  *                                    get exactly its own back; "N ok"
  *   netecho stall HOST PORT SECS     write without reading until nothing more
@@ -158,16 +165,44 @@ read_exact (int fd, void *buf, size_t len)
   return 0;
 }
 
+static const unsigned char proxy_sig[12] = { 0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
+                                             0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A };
+
+/* "TCP4 SRC SPORT DST DPORT" from a PROXY v2 header's family/transport
+ * byte and address block. */
+static void
+describe_proxyhdr (unsigned char fam, const unsigned char *body, size_t len, char *line,
+                   size_t size)
+{
+  const char *proto = (fam & 0x0f) == 0x1 ? "TCP" : (fam & 0x0f) == 0x2 ? "UDP" : "?";
+  char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+
+  if ((fam & 0xf0) == 0x10 && len >= 12)
+    {
+      inet_ntop (AF_INET, body, src, sizeof src);
+      inet_ntop (AF_INET, body + 4, dst, sizeof dst);
+      snprintf (line, size, "%s4 %s %u %s %u", proto, src, body[8] << 8 | body[9], dst,
+                body[10] << 8 | body[11]);
+    }
+  else if ((fam & 0xf0) == 0x20 && len >= 36)
+    {
+      inet_ntop (AF_INET6, body, src, sizeof src);
+      inet_ntop (AF_INET6, body + 16, dst, sizeof dst);
+      snprintf (line, size, "%s6 %s %u %s %u", proto, src, body[32] << 8 | body[33], dst,
+                body[34] << 8 | body[35]);
+    }
+  else
+    snprintf (line, size, "FAMILY 0x%02x", fam);
+}
+
 static void
 serve_proxyhdr (int fd)
 {
-  static const unsigned char sig[12] = { 0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
-                                         0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A };
   unsigned char h[16], body[216];
-  char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], line[160];
+  char line[160];
   size_t len;
 
-  if (read_exact (fd, h, sizeof h) < 0 || memcmp (h, sig, sizeof sig) != 0)
+  if (read_exact (fd, h, sizeof h) < 0 || memcmp (h, proxy_sig, sizeof proxy_sig) != 0)
     {
       write_all (fd, "NOHEADER\n", 9);
       return;
@@ -178,22 +213,8 @@ serve_proxyhdr (int fd)
       write_all (fd, "BADHEADER\n", 10);
       return;
     }
-  if (h[13] == 0x11 && len >= 12)
-    {
-      inet_ntop (AF_INET, body, src, sizeof src);
-      inet_ntop (AF_INET, body + 4, dst, sizeof dst);
-      snprintf (line, sizeof line, "TCP4 %s %u %s %u\n", src, body[8] << 8 | body[9], dst,
-                body[10] << 8 | body[11]);
-    }
-  else if (h[13] == 0x21 && len >= 36)
-    {
-      inet_ntop (AF_INET6, body, src, sizeof src);
-      inet_ntop (AF_INET6, body + 16, dst, sizeof dst);
-      snprintf (line, sizeof line, "TCP6 %s %u %s %u\n", src, body[32] << 8 | body[33], dst,
-                body[34] << 8 | body[35]);
-    }
-  else
-    snprintf (line, sizeof line, "FAMILY 0x%02x\n", h[13]);
+  describe_proxyhdr (h[13], body, len, line, sizeof line - 1);
+  strcat (line, "\n");
   write_all (fd, line, strlen (line));
 }
 
@@ -220,10 +241,12 @@ tcp_server (uint16_t port, void (*serve) (int))
     }
 }
 
+/* Without `proxyhdr` an echo; with it, each datagram's PROXY v2 header
+ * described, then its payload. */
 static void __attribute__ ((noreturn))
-udp_server (uint16_t port)
+udp_server (uint16_t port, int proxyhdr)
 {
-  static char buf[65536];
+  static char buf[65536], out[65536 + 160];
   int fd = listen_on (SOCK_DGRAM, port);
 
   printf ("listening %u\n", port);
@@ -232,9 +255,30 @@ udp_server (uint16_t port)
     {
       struct sockaddr_storage from;
       socklen_t len = sizeof from;
+      unsigned char *h = (unsigned char *) buf;
       ssize_t n = recvfrom (fd, buf, sizeof buf, 0, (struct sockaddr *) &from, &len);
-      if (n >= 0)
-        sendto (fd, buf, (size_t) n, 0, (struct sockaddr *) &from, len);
+      size_t hlen;
+      int k;
+
+      if (n < 0)
+        continue;
+      if (!proxyhdr)
+        {
+          sendto (fd, buf, (size_t) n, 0, (struct sockaddr *) &from, len);
+          continue;
+        }
+      if (n < 16 || memcmp (h, proxy_sig, sizeof proxy_sig) != 0 || h[12] != 0x21
+          || (hlen = 16 + ((size_t) h[14] << 8 | h[15])) > (size_t) n)
+        k = snprintf (out, sizeof out, "NOHEADER");
+      else
+        {
+          describe_proxyhdr (h[13], h + 16, hlen - 16, out, 160);
+          k = (int) strlen (out);
+          out[k++] = ' ';
+          memcpy (out + k, buf + hlen, (size_t) n - hlen);
+          k += (int) ((size_t) n - hlen);
+        }
+      sendto (fd, out, (size_t) k, 0, (struct sockaddr *) &from, len);
     }
 }
 
@@ -412,6 +456,33 @@ udp_clients (const char *host, uint16_t port, int n)
   return 0;
 }
 
+static int
+udp_send (const char *host, uint16_t port, const char *text, int show_local)
+{
+  static char buf[65536];
+  int fd = connect_to (host, port, SOCK_DGRAM);
+  int i;
+
+  if (show_local)
+    print_local (fd);
+  for (i = 0; i < 50; i++)
+    {
+      struct pollfd p = { .fd = fd, .events = POLLIN };
+      ssize_t n;
+
+      send (fd, text, strlen (text), 0);
+      if (poll (&p, 1, 200) <= 0)
+        continue;
+      n = recv (fd, buf, sizeof buf, 0);
+      if (n < 0)
+        continue; /* ECONNREFUSED: nobody there yet */
+      fwrite (buf, 1, (size_t) n, stdout);
+      putchar ('\n');
+      return 0;
+    }
+  die ("no answer from %s %u", host, port);
+}
+
 /* A reader that never reads: how much can it push before everything on
  * the way is full? */
 static int
@@ -492,7 +563,9 @@ main (int argc, char **argv)
   if (strcmp (argv[1], "tcp-proxyhdr") == 0)
     tcp_server (parse_port (argv[2]), serve_proxyhdr);
   if (strcmp (argv[1], "udp-echo") == 0)
-    udp_server (parse_port (argv[2]));
+    udp_server (parse_port (argv[2]), 0);
+  if (strcmp (argv[1], "udp-proxyhdr") == 0)
+    udp_server (parse_port (argv[2]), 1);
   if (strcmp (argv[1], "gen") == 0)
     return gen (strtoull (argv[2], NULL, 10));
 
@@ -508,6 +581,18 @@ main (int argc, char **argv)
       if (argc < 4)
         die ("client HOST PORT");
       return client (argv[2], parse_port (argv[3]), show_local);
+    }
+  if (strcmp (argv[1], "udp-send") == 0)
+    {
+      if (strcmp (argv[2], "-l") == 0)
+        {
+          show_local = 1;
+          argv++;
+          argc--;
+        }
+      if (argc < 5)
+        die ("udp-send [-l] HOST PORT TEXT");
+      return udp_send (argv[2], parse_port (argv[3]), argv[4], show_local);
     }
   if (argc < 5)
     die ("%s HOST PORT N", argv[1]);
