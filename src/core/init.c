@@ -349,6 +349,15 @@ init_main (const struct init_ctx *ctx)
     die_with_error (&err);
   if (p->terminal && init_setup_terminal (sync_fd, p, true, &err) < 0)
     die_with_error (&err);
+  /* Without a terminal, lead a session of our own too (the terminal path
+   * does it to take the pty): the container's processes stay out of the
+   * caller's session and process group (run forwards signals), and CRIU
+   * can dump a tree whose session leader is inside it. */
+  if (!p->terminal && setsid () < 0 && getsid (0) != getpid ())
+    {
+      rt_error_set (&err, errno, "setsid");
+      die_with_error (&err);
+    }
   if (rootfs_finalize (&rctx, &err) < 0)
     die_with_error (&err);
   if (enter_cwd (p->cwd, &err) < 0)
