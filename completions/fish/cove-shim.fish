@@ -8,11 +8,15 @@ function __cove_shim_ids
     cove $root list -q 2>/dev/null
 end
 
-# The words after `ctl`, options left out.
+# The words after `ctl`, options left out; -1 without ctl (so `test`
+# always has a number).
 function __cove_shim_ctl_nargs
     set -l tokens (commandline -opc)
     set -l i (contains -i -- ctl $tokens)
-    or return 1
+    or begin
+        echo -1
+        return 1
+    end
     count $tokens[(math $i + 1)..-1]
 end
 
@@ -29,8 +33,23 @@ complete -c cove-shim -l log-max-size -x -d 'rotate the log beyond this size'
 complete -c cove-shim -l pid-file -r -F -d 'the shim pid'
 complete -c cove-shim -l exit-file -r -F -d 'the last exit status'
 complete -c cove-shim -l status-file -r -F -d 'the status JSON'
+complete -c cove-shim -l restore-from -r -F -d 'restore from a migrate --export archive'
 complete -c cove-shim -s h -l help -d 'print the options'
 complete -c cove-shim -s v -l version -d 'print the version'
 complete -c cove-shim -n 'not __fish_seen_subcommand_from ctl' -a ctl -d 'control a running shim'
 complete -c cove-shim -n 'test (__cove_shim_ctl_nargs) -eq 0' -a '(__cove_shim_ids)' -d container
-complete -c cove-shim -n 'test (__cove_shim_ctl_nargs) -eq 1' -a 'status stop restart' -d request
+complete -c cove-shim -n 'test (__cove_shim_ctl_nargs) -eq 1' -a 'status stop restart migrate' -d request
+
+# ctl ID migrate [--pre-dumps N] [--export FILE | --to BUNDLE]
+function __cove_shim_migrating
+    set -l tokens (commandline -opc)
+    set -l i (contains -i -- ctl $tokens)
+    or return 1
+    set -l j (math $i + 2)
+    test (count $tokens) -ge $j
+    and test "$tokens[$j]" = migrate
+end
+complete -c cove-shim -n __cove_shim_migrating -l pre-dumps -x -d 'pre-dumps before the dump (0-8)'
+complete -c cove-shim -n __cove_shim_migrating -l export -r -F -d 'into this archive, for another host'
+complete -c cove-shim -n __cove_shim_migrating -l to -x -a '(__fish_complete_directories)' \
+    -d 'restore from this bundle'

@@ -1,7 +1,7 @@
 # fish completion for cove(8): commands, options and their values, container
 # ids (from `cove list -q`, under the --root given on the line) and signals.
 
-set -l cove_commands create start run exec state kill delete list pause resume ps update events spec features
+set -l cove_commands create start run exec state kill delete list pause resume ps update events checkpoint restore spec features
 
 function __cove_ids
     set -l tokens (commandline -opc)
@@ -68,6 +68,8 @@ complete -c cove -n $nocmd -a resume -d 'thaw a paused container'
 complete -c cove -n $nocmd -a ps -d 'list the processes of a container'
 complete -c cove -n $nocmd -a update -d 'change the resource limits of a container'
 complete -c cove -n $nocmd -a events -d 'print statistics and OOM events'
+complete -c cove -n $nocmd -a checkpoint -d 'dump a running container with CRIU'
+complete -c cove -n $nocmd -a restore -d 'restore a container from a checkpoint'
 complete -c cove -n $nocmd -a spec -d 'write or check a bundle config'
 complete -c cove -n $nocmd -a features -d 'print what this runtime supports'
 
@@ -75,7 +77,7 @@ complete -c cove -n $nocmd -a features -d 'print what this runtime supports'
 complete -c cove -n "__fish_seen_subcommand_from $cove_commands" -s h -l help -d 'print the options'
 
 # Container ids, as the first argument.
-complete -c cove -n "__fish_seen_subcommand_from start state kill delete pause resume ps exec update events; and test (__cove_nargs) -eq 0" -a '(__cove_ids)' -d container
+complete -c cove -n "__fish_seen_subcommand_from start state kill delete pause resume ps exec update events checkpoint; and test (__cove_nargs) -eq 0" -a '(__cove_ids)' -d container
 complete -c cove -n "__fish_seen_subcommand_from kill; and test (__cove_nargs) -eq 1" -a '(__cove_signals)' -d signal
 
 # create and run
@@ -96,6 +98,35 @@ complete -c cove -n "__fish_seen_subcommand_from list" -s q -l quiet -d 'only th
 complete -c cove -n "__fish_seen_subcommand_from list ps" -s f -l format -x -a 'table json' -d 'output format'
 complete -c cove -n "__fish_seen_subcommand_from events" -l stats -d 'print the statistics once'
 complete -c cove -n "__fish_seen_subcommand_from events" -l interval -x -d 'time between statistics'
+
+# checkpoint and restore
+set -l ck "__fish_seen_subcommand_from checkpoint"
+set -l rs "__fish_seen_subcommand_from restore"
+set -l cr2 "__fish_seen_subcommand_from checkpoint restore"
+complete -c cove -n $cr2 -l image-path -x -a '(__fish_complete_directories)' -d 'the images'
+complete -c cove -n $cr2 -l work-path -x -a '(__fish_complete_directories)' -d 'criu log and work files'
+complete -c cove -n $cr2 -l tcp-established -d 'established TCP connections'
+complete -c cove -n $cr2 -l ext-unix-sk -d 'allow external unix sockets'
+complete -c cove -n $cr2 -l shell-job -d 'allow a session outside'
+complete -c cove -n $cr2 -l file-locks -d 'file locks'
+complete -c cove -n $cr2 -l manage-cgroups-mode -x -a 'soft full strict ignore' -d 'cgroup mode'
+complete -c cove -n $ck -l parent-path -x -a '(__fish_complete_directories)' -d 'a previous pre-dump'
+complete -c cove -n $ck -l leave-running -d 'keep the container running'
+complete -c cove -n $ck -l pre-dump -d 'dump the memory only'
+complete -c cove -n $ck -l empty-ns -x -a network -d 'do not dump this namespace'
+complete -c cove -n $ck -l auto-dedup -d 'free the parent pages replaced'
+complete -c cove -n $ck -l page-server -x -d 'ADDRESS:PORT of a page server'
+complete -c cove -n $ck -l status-fd -x -d 'fd told when the dump is done'
+complete -c cove -n $ck -l export -r -F -d 'pack a migration archive'
+complete -c cove -n $rs -s b -l bundle -x -a '(__fish_complete_directories)' -d 'bundle directory'
+complete -c cove -n $rs -s d -l detach -d 'do not wait'
+complete -c cove -n $rs -l pid-file -r -F -d 'write the pid to this file'
+complete -c cove -n $rs -l console-socket -r -F -d 'send the terminal master to this socket'
+complete -c cove -n $rs -l no-pivot -d 'accepted for runc compatibility'
+complete -c cove -n $rs -l no-subreaper -d 'ignored'
+complete -c cove -n $rs -l lsm-profile -x -d 'apparmor:NAME or selinux:LABEL'
+complete -c cove -n $rs -l lsm-mount-context -x -d 'SELinux mount context'
+complete -c cove -n $rs -l import -r -F -d 'unpack a migration archive first'
 
 # exec
 set -l ex "__fish_seen_subcommand_from exec"

@@ -32,6 +32,8 @@ int cmd_state (struct global_opts *g, int argc, char **argv);
 int cmd_list (struct global_opts *g, int argc, char **argv);
 int cmd_spec (struct global_opts *g, int argc, char **argv);
 int cmd_features (struct global_opts *g, int argc, char **argv);
+int cmd_checkpoint (struct global_opts *g, int argc, char **argv);
+int cmd_restore (struct global_opts *g, int argc, char **argv);
 
 /* Prints "cove: <error>" (and to --log) and returns 1. */
 int cli_fail (rt_error_t *err);

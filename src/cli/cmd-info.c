@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
 #include "cli.h"
 #include "git-version.h"
 #include "mount-options.h"
@@ -106,8 +107,11 @@ cmd_features (struct global_opts *g, int argc, char **argv)
 {
   char *ns[OCI_NS_COUNT + 1];
   char *caps[65];
-  char *ann_keys[] = { "io.github.cove.version", "io.github.cove.commit" };
-  char *ann_values[] = { (char *) PACKAGE_VERSION, (char *) GIT_COMMIT };
+  char *ann_keys[] = { "io.github.cove.version", "io.github.cove.commit",
+                       "io.github.cove.checkpoint.enabled", "io.github.cove.checkpoint.reason" };
+  char *ann_values[] = { (char *) PACKAGE_VERSION, (char *) GIT_COMMIT, NULL, NULL };
+  cleanup_free char *criu_why = NULL;
+  rt_error_t criu_err = NULL;
   char *none[] = { NULL };
   char *supported[8] = { NULL };
   /* Decided at compile time, as the features document requires. */
@@ -140,7 +144,7 @@ cmd_features (struct global_opts *g, int argc, char **argv)
     .oci_version_max = (char *) OCI_VERSION_MAX,
     .hooks = (char **) oci_hook_names,
     .mount_options = (char **) mount_option_names,
-    .annotations = { .keys = ann_keys, .values = ann_values, .len = 2 },
+    .annotations = { .keys = ann_keys, .values = ann_values, .len = 3 },
     .potentially_unsafe_config_annotations = none,
     .linux_ = &l,
   };
@@ -162,6 +166,19 @@ cmd_features (struct global_opts *g, int argc, char **argv)
       supported[k++] = (char *) oci_seccomp_flag_names[i];
   k = 0;
 #endif
+  /* Checkpoint works when criu is installed and accepts this kernel:
+   * asked of `criu check` itself, with its refusal as the reason. */
+  if (checkpoint_probe (&criu_why, &criu_err) < 0)
+    {
+      criu_why = xstrdup (criu_err->msg);
+      rt_error_free (&criu_err);
+    }
+  ann_values[2] = (char *) (criu_why ? "false" : "true");
+  if (criu_why)
+    {
+      ann_values[3] = criu_why;
+      f.annotations.len = 4;
+    }
   for (i = 0; i < OCI_NS_COUNT; i++)
     ns[i] = (char *) oci_ns_type_name (i);
   ns[OCI_NS_COUNT] = NULL;

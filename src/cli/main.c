@@ -40,6 +40,8 @@ static const struct
   { "ps", cmd_ps, "list the processes of a container" },
   { "update", cmd_update, "change the resource limits of a running container" },
   { "events", cmd_events, "print statistics and OOM events as JSON lines" },
+  { "checkpoint", cmd_checkpoint, "dump a running container to images with CRIU" },
+  { "restore", cmd_restore, "restore a container from a checkpoint's images" },
   { "spec", cmd_spec, "write or check a bundle's config.json", true },
   { "features", cmd_features, "print what this runtime supports, as JSON", true },
 };

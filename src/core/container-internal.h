@@ -24,5 +24,11 @@ struct oci_config *saved_config (int dirfd, rt_error_t *err);
 enum cstatus container_status (int dirfd, const struct cstate *st);
 /* A pidfd for init, proven to be the process we started. */
 int open_init_pidfd (const struct cstate *s, rt_error_t *err);
+/* The cgroup path create gives container `id` with config c (the
+ * default name, cgroupsPath, the rootless rules); NULL with *err on a bad
+ * cgroupsPath.  Restore (checkpoint.c) places a restored container the
+ * same way. */
+char *container_cgroup_path (const struct runtime_opts *rt, const struct oci_config *c,
+                             const char *id, rt_error_t *err);
 
 #endif

@@ -483,7 +483,7 @@ rootless_v2_default (const char *name)
 }
 
 /* The cgroup path create uses, NULL (with *err) on a bad cgroupsPath. */
-static char *
+char *
 container_cgroup_path (const struct runtime_opts *rt, const struct oci_config *c, const char *id,
                        rt_error_t *err)
 {

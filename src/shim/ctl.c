@@ -16,17 +16,21 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "migrate.h"
 #include "util.h"
 
 /* More at once are turned away: the socket is root's, in a 0700 dir. */
 #define CTL_MAX_CLIENTS 16
-#define CTL_MAX_REQUEST 32
+/* migrate carries two paths. */
+#define CTL_MAX_REQUEST (2 * 4096 + 256)
+#define CTL_MAX_WORDS 16
 
 enum ctl_wait
 {
   WAIT_NONE,
   WAIT_STOP,    /* until the supervisor is done */
   WAIT_RESTART, /* until a newer instance runs */
+  WAIT_MIGRATE, /* until the migration asked for is over */
 };
 
 struct ctl_client
@@ -36,7 +40,8 @@ struct ctl_client
   char buf[CTL_MAX_REQUEST];
   size_t len;
   enum ctl_wait wait;
-  unsigned generation; /* WAIT_RESTART: the instance count when asked */
+  unsigned generation; /* WAIT_RESTART: the instance count when asked;
+                          WAIT_MIGRATE: the migration's number */
 };
 
 struct ctl
@@ -84,6 +89,30 @@ reply (struct ctl_client *cl, const char *fmt, ...)
   client_close (cl);
 }
 
+/* "migrate<TAB>word<TAB>word...": see migrate_req_parse. */
+static void
+handle_migrate (struct ctl_client *cl)
+{
+  struct ctl *c = cl->ctl;
+  struct migrate_req req;
+  rt_error_t err = NULL;
+  char *words[CTL_MAX_WORDS];
+  size_t n = migrate_split (cl->buf, words, CTL_MAX_WORDS);
+
+  if (migrate_req_parse (words + 1, n - 1, &req, &err) < 0
+      || sup_migrate (c->sup, &req, &err) < 0)
+    {
+      cleanup_free char *text = rt_error_text (err);
+      rt_error_free (&err);
+      migrate_req_clear (&req);
+      reply (cl, "error: %s\n", text);
+      return;
+    }
+  cl->wait = WAIT_MIGRATE;
+  cl->generation = sup_migrations_started (c->sup);
+  ctl_notify (c);
+}
+
 static void
 handle_request (struct ctl_client *cl)
 {
@@ -119,8 +148,10 @@ handle_request (struct ctl_client *cl)
       else
         ctl_notify (c);
     }
+  else if (str_has_prefix (cl->buf, "migrate") && (cl->buf[7] == '\0' || cl->buf[7] == '\t'))
+    handle_migrate (cl);
   else
-    reply (cl, "error: unknown command `%s` (status, stop, restart)\n", cl->buf);
+    reply (cl, "error: unknown command `%s` (status, stop, restart, migrate)\n", cl->buf);
 }
 
 static void
@@ -249,6 +280,15 @@ ctl_notify (void *arg)
       else if (cl->wait == WAIT_RESTART && phase == SUP_RUNNING
                && sup_generation (c->sup) > cl->generation)
         reply (cl, "ok\n");
+      else if (cl->wait == WAIT_MIGRATE && sup_migrations_finished (c->sup) >= cl->generation)
+        {
+          bool good;
+          cleanup_free char *text = sup_migration_result (c->sup, &good);
+          reply (cl, "%s%s\n", good ? "" : "error: ", text);
+        }
+      else if (cl->wait == WAIT_MIGRATE && phase == SUP_DONE)
+        reply (cl, "error: the shim ended during the migration: %s\n",
+               sup_error (c->sup) ? sup_error (c->sup) : "stopped");
       else if (cl->wait == WAIT_RESTART && phase == SUP_DONE)
         reply (cl, "error: the container did not restart: %s\n",
                sup_error (c->sup) ? sup_error (c->sup) : "it was stopped");

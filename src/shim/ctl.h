@@ -1,7 +1,9 @@
 /* The control socket: <shim dir>/shim.sock, one request line per
- * connection ("status", "stop", "restart") and one reply line: the status
- * JSON, "ok" (stop: once nothing of the container is left; restart: once
- * the fresh instance runs), or "error: <message>". */
+ * connection ("status", "stop", "restart", or "migrate" followed by its
+ * words, each after a tab) and one reply line: the status JSON, "ok"
+ * (stop: once nothing of the container is left; restart: once the fresh
+ * instance runs), the migration's timings as JSON once it is over, or
+ * "error: <message>". */
 #ifndef COVE_SHIM_CTL_H
 #define COVE_SHIM_CTL_H
 

@@ -25,6 +25,8 @@
 #include "ctl.h"
 #include "logs.h"
 #include "loop.h"
+#include "migrate-archive.h"
+#include "migrate.h"
 #include "policy.h"
 #include "proxy.h"
 #include "signals.h"
@@ -51,6 +53,7 @@ struct options
   const char *pid_file;
   const char *exit_file;
   const char *status_file;
+  const char *restore_from;
 };
 
 /* Everything the running shim holds, for the observer and the cleanup. */
@@ -90,9 +93,14 @@ usage (FILE *f)
 {
   fputs ("usage: cove-shim [options] ID BUNDLE\n"
          "       cove-shim [--root DIR] ctl ID status|stop|restart\n"
+         "       cove-shim [--root DIR] ctl ID migrate [--pre-dumps N] [--export FILE|--to BUNDLE]\n"
          "\n"
          "Runs container ID from BUNDLE through cove, supervises it, restarts it by\n"
          "policy, logs its output and publishes ports; detaches once it runs.\n"
+         "ctl migrate checkpoints the running container (N pre-dumps first, default\n"
+         "1) while new connections wait, and restores it: in place, from another\n"
+         "BUNDLE (--to: volumes copied), or not at all (--export: an archive for\n"
+         "--restore-from on another host; the shim ends).  Prints the timings.\n"
          "\n"
          "options:\n"
          "  --cove PATH            the runtime (default: cove beside cove-shim)\n"
@@ -107,6 +115,8 @@ usage (FILE *f)
          "  --pid-file FILE        the shim's pid\n"
          "  --exit-file FILE       the container's last exit status\n"
          "  --status-file FILE     the status JSON, rewritten on every change\n"
+         "  --restore-from FILE    unpack FILE (made by ctl migrate's export) into BUNDLE,\n"
+         "                         which must hold the rootfs, and restore from it\n"
          "  -h, --help             this help\n"
          "  -v, --version          print the version\n"
          "Files default to the shim's directory <root>/.<ID>.shim/, removed when the\n"
@@ -150,7 +160,7 @@ parse_size (const char *s, const char *opt)
 
 /* Strings made once for the shim's whole life (paths, defaults): freed
  * together at exit, so a leak checker sees a clean shutdown. */
-static char *kept_strings[16];
+static char *kept_strings[24];
 static size_t n_kept_strings;
 
 static const char *
@@ -224,40 +234,43 @@ default_cove (void)
   return keep (xasprintf ("%s/cove", self));
 }
 
+/* The options; find_ctl reads the table too, to skip their values. */
+enum
+{
+  OPT_COVE = 256,
+  OPT_ROOT,
+  OPT_RESTART,
+  OPT_PROXY_PROTOCOL,
+  OPT_FOREGROUND,
+  OPT_STOP_TIMEOUT,
+  OPT_LOG_PATH,
+  OPT_LOG_MAX_SIZE,
+  OPT_PID_FILE,
+  OPT_EXIT_FILE,
+  OPT_STATUS_FILE,
+  OPT_RESTORE_FROM,
+};
+static const struct option longopts[] = {
+  { "cove", required_argument, NULL, OPT_COVE },
+  { "root", required_argument, NULL, OPT_ROOT },
+  { "restart", required_argument, NULL, OPT_RESTART },
+  { "publish", required_argument, NULL, 'p' },
+  { "proxy-protocol", no_argument, NULL, OPT_PROXY_PROTOCOL },
+  { "foreground", no_argument, NULL, OPT_FOREGROUND },
+  { "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
+  { "log-path", required_argument, NULL, OPT_LOG_PATH },
+  { "log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE },
+  { "pid-file", required_argument, NULL, OPT_PID_FILE },
+  { "exit-file", required_argument, NULL, OPT_EXIT_FILE },
+  { "status-file", required_argument, NULL, OPT_STATUS_FILE },
+  { "restore-from", required_argument, NULL, OPT_RESTORE_FROM },
+  { "help", no_argument, NULL, 'h' },
+  { "version", no_argument, NULL, 'v' },
+  { NULL, 0, NULL, 0 },
+};
 static int
 parse_options (int argc, char **argv, struct options *o)
 {
-  enum
-  {
-    OPT_COVE = 256,
-    OPT_ROOT,
-    OPT_RESTART,
-    OPT_PROXY_PROTOCOL,
-    OPT_FOREGROUND,
-    OPT_STOP_TIMEOUT,
-    OPT_LOG_PATH,
-    OPT_LOG_MAX_SIZE,
-    OPT_PID_FILE,
-    OPT_EXIT_FILE,
-    OPT_STATUS_FILE,
-  };
-  static const struct option longopts[] = {
-    { "cove", required_argument, NULL, OPT_COVE },
-    { "root", required_argument, NULL, OPT_ROOT },
-    { "restart", required_argument, NULL, OPT_RESTART },
-    { "publish", required_argument, NULL, 'p' },
-    { "proxy-protocol", no_argument, NULL, OPT_PROXY_PROTOCOL },
-    { "foreground", no_argument, NULL, OPT_FOREGROUND },
-    { "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
-    { "log-path", required_argument, NULL, OPT_LOG_PATH },
-    { "log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE },
-    { "pid-file", required_argument, NULL, OPT_PID_FILE },
-    { "exit-file", required_argument, NULL, OPT_EXIT_FILE },
-    { "status-file", required_argument, NULL, OPT_STATUS_FILE },
-    { "help", no_argument, NULL, 'h' },
-    { "version", no_argument, NULL, 'v' },
-    { NULL, 0, NULL, 0 },
-  };
   rt_error_t err = NULL;
   unsigned long long v;
   int c;
@@ -307,6 +320,9 @@ parse_options (int argc, char **argv, struct options *o)
       case OPT_STATUS_FILE:
         o->status_file = optarg;
         break;
+      case OPT_RESTORE_FROM:
+        o->restore_from = optarg;
+        break;
       case 'h':
         usage (stdout);
         exit (EXIT_SUCCESS);
@@ -321,17 +337,79 @@ parse_options (int argc, char **argv, struct options *o)
 
 /* ---- the ctl client ------------------------------------------------------ */
 
+/* The index of the `ctl` word when the command line is `[options] ctl
+ * ...`, else -1: so that the words after it (`migrate --export FILE`) are
+ * not taken for the shim's own options. */
 static int
-run_ctl (const char *root, const char *id, const char *cmd)
+find_ctl (int argc, char **argv)
+{
+  int i;
+
+  for (i = 1; i < argc; i++)
+    {
+      const char *a = argv[i];
+      size_t j;
+
+      if (strcmp (a, "--") == 0 || a[0] != '-' || a[1] == '\0')
+        return strcmp (a, "ctl") == 0 ? i : -1;
+      if (strcmp (a, "-p") == 0)
+        i++; /* its value */
+      if (a[1] != '-' || strchr (a, '=') != NULL)
+        continue;
+      for (j = 0; longopts[j].name != NULL; j++)
+        if (strcmp (a + 2, longopts[j].name) == 0 && longopts[j].has_arg == required_argument)
+          i++;
+    }
+  return -1;
+}
+
+/* The request line: a verb alone, or migrate with its words, paths made
+ * absolute here (the shim's cwd is /) and checked before sending. */
+static char *
+ctl_command (char **words, int n)
+{
+  rt_error_t err = NULL;
+  struct migrate_req req;
+  char **w;
+  char *line;
+  int i;
+
+  if (n == 1
+      && (strcmp (words[0], "status") == 0 || strcmp (words[0], "stop") == 0
+          || strcmp (words[0], "restart") == 0))
+    return xstrdup (words[0]);
+  if (strcmp (words[0], "migrate") != 0)
+    die ("ctl: unknown command `%s` (status, stop, restart, migrate)", words[0]);
+  w = xzalloc ((size_t) (n + 1) * sizeof *w);
+  for (i = 0; i < n; i++)
+    {
+      w[i] = words[i];
+      if (i > 0 && (strcmp (words[i - 1], "--export") == 0 || strcmp (words[i - 1], "--to") == 0))
+        w[i] = (char *) absolute (words[i]);
+    }
+  if (migrate_req_parse (w + 1, (size_t) n - 1, &req, &err) < 0)
+    die_err (&err);
+  migrate_req_clear (&req);
+  line = migrate_join (w, (size_t) n, &err);
+  free (w);
+  if (line == NULL)
+    die_err (&err);
+  return line;
+}
+
+static int
+run_ctl (const char *root, const char *id, char **words, int n)
 {
   rt_error_t err = NULL;
   cleanup_free char *name = NULL;
   cleanup_free char *answer = NULL;
+  cleanup_free char *cmd = NULL;
   cleanup_close int rootfd = -1;
   cleanup_close int dirfd = -1;
 
   if (state_validate_id (id, &err) < 0)
     die_err (&err);
+  cmd = ctl_command (words, n);
   name = xasprintf (".%s.shim", id);
   rootfd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd >= 0)
@@ -579,6 +657,22 @@ stop_signal (const struct oci_config *c, rt_error_t *err)
   return SIGTERM;
 }
 
+/* The bundle and what the shim takes from its config (dies on error). */
+static void
+load_config (const char *bundle_arg, struct bundle *b, struct sup_config *cfg)
+{
+  rt_error_t err = NULL;
+
+  if (spec_load_bundle (bundle_arg, b, &err) < 0)
+    die_err (&err);
+  if (b->config->process == NULL)
+    die ("bundle `%s`: config.json has no process", bundle_arg);
+  cfg->stop_signal = stop_signal (b->config, &err);
+  if (cfg->stop_signal < 0)
+    die_err (&err);
+  cfg->terminal = b->config->process->terminal;
+}
+
 static int
 run_shim (struct options *o, const char *id, const char *bundle_arg)
 {
@@ -599,15 +693,15 @@ run_shim (struct options *o, const char *id, const char *bundle_arg)
     (void) fcntl (fd, F_SETFD, 0);
   if (fd > 2)
     close (fd);
-  /* Everything that can be refused is refused before any side effect. */
-  if (state_validate_id (id, &err) < 0 || spec_load_bundle (bundle_arg, &b, &err) < 0)
+  /* Everything that can be refused is refused before any side effect
+   * (but a bundle to restore into gets its config.json from the archive,
+   * once the shim's directory is ours). */
+  if (state_validate_id (id, &err) < 0)
     die_err (&err);
-  if (b.config->process == NULL)
-    die ("bundle `%s`: config.json has no process", bundle_arg);
-  cfg.stop_signal = stop_signal (b.config, &err);
-  if (cfg.stop_signal < 0)
-    die_err (&err);
-  cfg.terminal = b.config->process->terminal;
+  if (o->restore_from == NULL)
+    load_config (bundle_arg, &b, &cfg);
+  else if (access (o->restore_from = absolute (o->restore_from), R_OK) < 0)
+    die ("--restore-from `%s`: %s", o->restore_from, strerror (errno));
   cfg.cove = absolute (o->cove ? o->cove : default_cove ());
   if (access (cfg.cove, X_OK) < 0)
     die ("runtime `%s`: %s (pass --cove)", cfg.cove, strerror (errno));
@@ -657,6 +751,24 @@ run_shim (struct options *o, const char *id, const char *bundle_arg)
       die_err (&err);
     }
 
+  /* The archive last: the ports are ours, so nothing can fail between
+   * unpacking it and restoring (but the restore itself). */
+  if (o->restore_from != NULL)
+    {
+      cfg.restore_images = keep (xasprintf ("%s/restore-images", shim_dir));
+      migrate_remove_dir (cfg.restore_images); /* a crashed shim's */
+      if (migrate_import (o->restore_from, bundle_arg, cfg.restore_images, &err) < 0)
+        {
+          rt_error_t tmp = NULL;
+          ctl_free (sh.ctl);
+          proxy_free (sh.proxy);
+          (void) state_dir_remove (rootfd, dir_name, &tmp);
+          rt_error_free (&tmp);
+          die_err (&err);
+        }
+      load_config (bundle_arg, &b, &cfg);
+      cfg.bundle = b.path;
+    }
   if (!o->foreground)
     sh.report_fd = daemonize ();
   if (prctl (PR_SET_CHILD_SUBREAPER, 1) < 0)
@@ -709,12 +821,18 @@ int
 main (int argc, char **argv)
 {
   struct options o = { 0 };
-  int first = parse_options (argc, argv, &o);
+  int ctl_at = find_ctl (argc, argv);
+  int first = parse_options (ctl_at > 0 ? ctl_at : argc, argv, &o);
   int n = argc - first;
 
-  if (n == 3 && strcmp (argv[first], "ctl") == 0)
-    return run_ctl (absolute (o.root ? o.root : default_root ()), argv[first + 1], argv[first + 2]);
+  if (ctl_at > 0)
+    {
+      if (argc - ctl_at < 3 || first != ctl_at)
+        die ("expects ctl ID status|stop|restart|migrate ... (see --help)");
+      return run_ctl (absolute (o.root ? o.root : default_root ()), argv[ctl_at + 1],
+                      argv + ctl_at + 2, argc - ctl_at - 2);
+    }
   if (n != 2)
-    die ("expects ID BUNDLE, or ctl ID status|stop|restart (see --help)");
+    die ("expects ID BUNDLE, or ctl ID status|stop|restart|migrate (see --help)");
   return run_shim (&o, argv[first], argv[first + 1]);
 }

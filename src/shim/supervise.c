@@ -17,7 +17,12 @@
  * Events that concern a waiting state (the container's exit, the timer, a
  * stop or restart request) are held while a cove command runs and
  * delivered once it has finished, so no state ever has two things in
- * flight.  The restart decision itself is policy_decide (pure). */
+ * flight.  The restart decision itself is policy_decide (pure).
+ *
+ * A migration (migrate.h) is a detour from RUNNING through the MIG_
+ * states, each one cove command or archive child; stop, restart and the
+ * timer wait until it is back in RUNNING (or DONE), and the instance's
+ * exit during the final dump is the migration's, not a crash. */
 #include <config.h>
 #include "supervise.h"
 
@@ -30,12 +35,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "migrate.h"
 #include "state.h"
 #include "status.h"
 #include "util.h"
@@ -52,6 +59,12 @@ enum sup_state
   ST_KILLING,    /* cmd: cove kill ID KILL */
   ST_KILL_WAIT,  /* wait: exit */
   ST_REMOVING,   /* cmd: cove delete after a stop */
+  ST_MIG_PREDUMP, /* cmd: cove checkpoint --pre-dump (the instance runs) */
+  ST_MIG_DUMP,    /* cmd: cove checkpoint (frozen, then gone); the proxy is held */
+  ST_MIG_DELETE,  /* cmd: cove delete of the dumped instance */
+  ST_MIG_EXPORT,  /* child: the archive (--export FILE, or --to's temporary one) */
+  ST_MIG_IMPORT,  /* child: the archive into --to's bundle */
+  ST_MIG_RESTORE, /* cmd: cove restore --detach (also --restore-from's first instance) */
   ST_DONE,
   N_STATES
 };
@@ -116,6 +129,23 @@ struct supervisor
   char policy_text[32];
   char *cove_log; /* --log of every cove command, its errors read back */
   char *pid_path; /* --pid-file of cove create */
+
+  /* The migration in progress or the last one (migrate.h). */
+  struct migrate_req mig_req;
+  struct migrate_record mig;
+  unsigned mig_started, mig_finished; /* counts, for the ctl waiters */
+  unsigned mig_pre_done;              /* pre-dumps attempted */
+  char *mig_parent;                   /* the last good pre-dump, NULL = none */
+  bool mig_ctr_gone;                  /* the instance was reaped during the dump */
+  int mig_ctr_ws;
+  bool mig_initial;  /* --restore-from: restoring the first instance */
+  bool mig_fallback; /* restoring where it was, after a failure */
+  bool migrated;     /* exported: the container lives elsewhere now */
+  const char *mig_bundle; /* the bundle the restore uses */
+  char *mig_images;       /* the images the restore uses (owned) */
+  char *mig_dir;          /* <shim dir>/migrate */
+  char *bundle_owned;     /* cfg.bundle after a --to move */
+  uint64_t mig_t_start, mig_t_freeze, mig_t_dumped;
   void (*observer) (void *);
   void *observer_arg;
 };
@@ -192,7 +222,7 @@ exec_cove (const struct supervisor *s, char **argv, bool container_stdio)
 static int
 spawn_cove (struct supervisor *s, const char *verb, const char *const *args, rt_error_t *err)
 {
-  const char *argv[16];
+  const char *argv[24];
   size_t n = 0;
   pid_t pid;
   int fd;
@@ -214,7 +244,7 @@ spawn_cove (struct supervisor *s, const char *verb, const char *const *args, rt_
   if (pid < 0)
     return rt_error_set (err, errno, "fork `cove %s`", verb);
   if (pid == 0)
-    exec_cove (s, (char **) argv, strcmp (verb, "create") == 0);
+    exec_cove (s, (char **) argv, strcmp (verb, "create") == 0 || strcmp (verb, "restore") == 0);
   s->cmd_pid = pid;
   s->cmd_verb = verb;
   return 0;
@@ -682,6 +712,379 @@ act_removed (struct supervisor *s)
     s->state = ST_DONE;
 }
 
+/* ---- migration ---------------------------------------------------------- */
+
+static void mig_freeze (struct supervisor *s);
+static void spawn_restore (struct supervisor *s, const char *images, const char *bundle);
+
+static void
+mig_hold (struct supervisor *s, bool hold)
+{
+  if (s->proxy != NULL)
+    proxy_hold (s->proxy, hold);
+}
+
+static void
+mig_set_error (struct supervisor *s, char *msg)
+{
+  free (s->mig.error);
+  s->mig.error = msg;
+}
+
+/* The migration is over (s->mig.state says how); its files go. */
+static void
+mig_end (struct supervisor *s, const char *state)
+{
+  s->mig.state = state;
+  s->mig_finished = s->mig_started;
+  s->mig_initial = s->mig_fallback = false;
+  free (s->mig_parent);
+  s->mig_parent = NULL;
+  free (s->mig_images);
+  s->mig_images = NULL;
+  /* After a failure the images and criu's logs stay for a look (the
+   * error names them) until the next migration or the shim's end. */
+  if (strcmp (state, "done") == 0)
+    migrate_remove_dir (s->mig_dir);
+  if (s->cfg.restore_images != NULL)
+    migrate_remove_dir (s->cfg.restore_images);
+}
+
+static char *
+mig_path (const struct supervisor *s, const char *name)
+{
+  return xasprintf ("%s/%s", s->mig_dir, name);
+}
+
+static void
+spawn_checkpoint (struct supervisor *s, enum sup_state next, const char *images, bool pre_dump)
+{
+  const char *args[12];
+  size_t n = 0;
+
+  args[n++] = "--image-path";
+  args[n++] = images;
+  if (pre_dump)
+    args[n++] = "--pre-dump";
+  if (s->mig_parent != NULL)
+    {
+      args[n++] = "--parent-path";
+      args[n++] = s->mig_parent;
+    }
+  /* Connections relayed at this moment cannot survive (their other end
+   * is the proxy, in the old namespace), but they must not fail the dump. */
+  args[n++] = "--tcp-established";
+  args[n++] = s->cfg.id;
+  args[n] = NULL;
+  (void) mkdir (images, 0700);
+  spawn_or_fail (s, next, "checkpoint", args);
+}
+
+static void
+mig_next_pre_dump (struct supervisor *s)
+{
+  cleanup_free char *dir = NULL;
+
+  if (s->mig_pre_done >= s->mig_req.pre_dumps)
+    {
+      mig_freeze (s);
+      return;
+    }
+  dir = xasprintf ("%s/pre-%u", s->mig_dir, s->mig_pre_done++);
+  spawn_checkpoint (s, ST_MIG_PREDUMP, dir, true);
+}
+
+/* From here until the restore, new connections wait in the backlog. */
+static void
+mig_freeze (struct supervisor *s)
+{
+  cleanup_free char *dir = mig_path (s, "final");
+
+  s->mig_t_freeze = now_ms ();
+  s->mig.pre_dump_ms = s->mig_t_freeze - s->mig_t_start;
+  s->mig_ctr_gone = false;
+  mig_hold (s, true);
+  spawn_checkpoint (s, ST_MIG_DUMP, dir, false);
+}
+
+/* The instance exited on its own while a pre-dump ran: no migration. */
+static bool
+mig_abort_on_exit (struct supervisor *s)
+{
+  if (!(s->pending & BIT (EV_EXIT)))
+    return false;
+  mig_set_error (s, xstrdup ("the container exited during the migration"));
+  mig_end (s, "failed");
+  s->state = ST_RUNNING; /* EV_EXIT, still pending, goes to act_exited */
+  return true;
+}
+
+static void
+act_mig_predumped (struct supervisor *s)
+{
+  if (mig_abort_on_exit (s))
+    return;
+  /* Relative to the next image dir, a sibling (criu links it so). */
+  free (s->mig_parent);
+  s->mig_parent = xasprintf ("../pre-%u", s->mig_pre_done - 1);
+  s->mig.pre_dumps = s->mig_pre_done;
+  s->mig.incremental = true;
+  mig_next_pre_dump (s);
+}
+
+static void
+act_mig_predump_failed (struct supervisor *s)
+{
+  if (mig_abort_on_exit (s))
+    return;
+  /* Not fatal: the final dump copies everything instead (its parent, if
+   * any, is the last pre-dump that worked). */
+  mig_set_error (s, cmd_error (s));
+  s->mig_pre_done = s->mig_req.pre_dumps;
+  mig_freeze (s);
+}
+
+/* The dump worked: criu has killed the instance.  Reap it now if the
+ * SIGCHLD is still on its way (it is our child, so the pid is still its
+ * own): the id must be free, and two copies must never run. */
+static void
+act_mig_dumped (struct supervisor *s)
+{
+  s->mig_t_dumped = now_ms ();
+  s->mig.dump_ms = s->mig_t_dumped - s->mig_t_freeze;
+  if (s->ctr_pid > 0)
+    {
+      int ws;
+      (void) kill (s->ctr_pid, SIGKILL);
+      (void) waitpid (s->ctr_pid, &ws, 0);
+      s->ctr_pid = 0;
+      s->st.container_pid = 0;
+    }
+  mig_set_error (s, NULL);
+  logs_drain (s->logs);
+  spawn_delete (s, ST_MIG_DELETE);
+}
+
+static void
+act_mig_dump_failed (struct supervisor *s)
+{
+  if (s->mig_parent != NULL && !s->mig_ctr_gone)
+    {
+      /* criu cannot build on the pre-dumps when a process appeared since
+       * (a fork it did not see): dump everything, still frozen for the
+       * clients (the proxy stays held). */
+      cleanup_free char *dir = mig_path (s, "final");
+      free (s->mig_parent);
+      s->mig_parent = NULL;
+      s->mig.incremental = false;
+      migrate_remove_dir (dir);
+      spawn_checkpoint (s, ST_MIG_DUMP, dir, false);
+      return;
+    }
+  mig_set_error (s, cmd_error (s));
+  mig_hold (s, false);
+  mig_end (s, "failed");
+  s->state = ST_RUNNING;
+  if (s->mig_ctr_gone)
+    {
+      /* It died anyway: an ordinary exit. */
+      record_exit (s, s->mig_ctr_ws);
+      s->pending |= BIT (EV_EXIT);
+    }
+}
+
+static void
+spawn_archive (struct supervisor *s, enum sup_state next, bool import, const char *file,
+               const char *bundle, const char *images)
+{
+  rt_error_t err = NULL;
+  pid_t pid;
+  int fd = open (s->cove_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+  if (fd >= 0)
+    close (fd);
+  pid = import ? migrate_spawn_import (file, bundle, images, s->cove_log, &err)
+               : migrate_spawn_export (bundle, images, file, s->cove_log, &err);
+  if (pid < 0)
+    {
+      /* As a failed child: the next action restores where it was. */
+      s->cmd_wstatus = 1 << 8;
+      mig_set_error (s, rt_error_text (err));
+      rt_error_free (&err);
+      s->state = next;
+      s->pending |= BIT (EV_CMD_FAILED);
+      return;
+    }
+  s->cmd_pid = pid;
+  s->cmd_verb = import ? "import" : "export";
+  s->state = next;
+}
+
+static void
+act_mig_deleted (struct supervisor *s)
+{
+  cleanup_free char *images = mig_path (s, "final");
+
+  s->ctr_exists = false;
+  if (s->mig_req.export_file != NULL)
+    spawn_archive (s, ST_MIG_EXPORT, false, s->mig_req.export_file, s->cfg.bundle, images);
+  else if (s->mig_req.to_bundle != NULL)
+    {
+      cleanup_free char *file = mig_path (s, "move.tar");
+      spawn_archive (s, ST_MIG_EXPORT, false, file, s->cfg.bundle, images);
+    }
+  else
+    spawn_restore (s, images, s->cfg.bundle);
+}
+
+/* Something after the dump failed: bring the instance back where it was,
+ * from the same images. */
+static void
+mig_fall_back (struct supervisor *s)
+{
+  cleanup_free char *images = mig_path (s, "final");
+
+  if (s->mig.error == NULL)
+    mig_set_error (s, cmd_error (s));
+  s->mig_fallback = true;
+  spawn_restore (s, images, s->cfg.bundle);
+}
+
+static void
+act_mig_exported (struct supervisor *s)
+{
+  cleanup_free char *file = NULL;
+  cleanup_free char *images = NULL;
+
+  if (s->mig_req.export_file != NULL)
+    {
+      /* The container lives on in the archive: the shim's work is done. */
+      s->migrated = true;
+      s->mig.restore_ms = now_ms () - s->mig_t_dumped;
+      mig_end (s, "done");
+      s->state = ST_DONE;
+      return;
+    }
+  file = mig_path (s, "move.tar");
+  images = mig_path (s, "images-to");
+  spawn_archive (s, ST_MIG_IMPORT, true, file, s->mig_req.to_bundle, images);
+}
+
+static void
+act_mig_imported (struct supervisor *s)
+{
+  cleanup_free char *images = mig_path (s, "images-to");
+
+  spawn_restore (s, images, s->mig_req.to_bundle);
+}
+
+static void
+spawn_restore (struct supervisor *s, const char *images, const char *bundle)
+{
+  const char *args[12];
+  size_t n = 0;
+
+  free (s->mig_images);
+  s->mig_images = xstrdup (images);
+  s->mig_bundle = bundle;
+  args[n++] = "--image-path";
+  args[n++] = s->mig_images;
+  args[n++] = "--bundle";
+  args[n++] = bundle;
+  args[n++] = "--detach";
+  args[n++] = "--pid-file";
+  args[n++] = s->pid_path;
+  args[n++] = "--tcp-established";
+  args[n++] = s->cfg.id;
+  args[n] = NULL;
+  (void) unlink (s->pid_path);
+  memset (s->orphans, 0, sizeof s->orphans);
+  spawn_or_fail (s, ST_MIG_RESTORE, "restore", args);
+}
+
+static long
+read_container_pid (struct supervisor *s)
+{
+  cleanup_free char *text = NULL;
+  rt_error_t err = NULL;
+  size_t len;
+  long pid = 0;
+
+  if (read_file_at (AT_FDCWD, s->pid_path, &text, &len, &err) == 0)
+    pid = strtol (text, NULL, 10);
+  rt_error_free (&err);
+  return pid > 0 && pid <= INT_MAX ? pid : 0;
+}
+
+static void
+act_mig_restored (struct supervisor *s)
+{
+  long pid = read_container_pid (s);
+  bool initial = s->mig_initial;
+  size_t i;
+
+  s->ctr_exists = true;
+  if (pid == 0)
+    {
+      fail_instance (s, xasprintf ("cove restore: no container pid in `%s`", s->pid_path));
+      mig_hold (s, false);
+      mig_end (s, "failed");
+      return;
+    }
+  s->ctr_pid = (pid_t) pid;
+  load_cgroup_path (s);
+  s->oom_base = oom_count (s);
+  proxy_follow (s, s->ctr_pid);
+  mig_hold (s, false);
+  if (s->mig_bundle != s->cfg.bundle)
+    {
+      /* Moved: later restarts run from the new bundle. */
+      free (s->bundle_owned);
+      s->bundle_owned = xstrdup (s->mig_bundle);
+      s->cfg.bundle = s->bundle_owned;
+    }
+  if (!initial)
+    {
+      s->mig.restore_ms = now_ms () - s->mig_t_dumped;
+      s->mig.downtime_ms = now_ms () - s->mig_t_freeze;
+    }
+  mig_end (s, s->mig_fallback ? "failed" : "done");
+  s->state = ST_RUNNING;
+  if (initial)
+    act_started (s);
+  else
+    s->st.container_pid = s->ctr_pid;
+  /* Restored and gone at once: its exit came before we knew its pid. */
+  for (i = 0; i < N_ORPHANS; i++)
+    if (s->orphans[i].pid == s->ctr_pid)
+      {
+        s->orphans[i].pid = 0;
+        record_exit (s, s->orphans[i].status);
+        s->pending |= BIT (EV_EXIT);
+      }
+}
+
+static void
+act_mig_restore_failed (struct supervisor *s)
+{
+  cleanup_free char *msg = cmd_error (s);
+
+  s->ctr_exists = false; /* a failed restore leaves nothing */
+  if (!s->mig_initial && !s->mig_fallback && s->mig_bundle != s->cfg.bundle)
+    {
+      mig_set_error (s, xstrdup (msg));
+      mig_fall_back (s);
+      return;
+    }
+  if (!s->mig_initial && s->mig.error == NULL)
+    mig_set_error (s, xstrdup (msg));
+  mig_hold (s, false);
+  proxy_follow (s, 0);
+  mig_end (s, "failed");
+  /* The instance is lost: as a run that failed, the policy decides. */
+  fail_instance (s, steal_ptr (&msg));
+}
+
 typedef void (*action) (struct supervisor *);
 
 /* NULL: the event means nothing in that state (a stale timer, a stop
@@ -700,6 +1103,12 @@ static const action actions[N_STATES][N_EVENTS] = {
   [ST_KILLING]    = { [EV_CMD_OK] = act_killed,       [EV_CMD_FAILED] = act_killed },
   [ST_KILL_WAIT]  = { [EV_EXIT] = act_stopped_exit },
   [ST_REMOVING]   = { [EV_CMD_OK] = act_removed,      [EV_CMD_FAILED] = act_removed },
+  [ST_MIG_PREDUMP] = { [EV_CMD_OK] = act_mig_predumped, [EV_CMD_FAILED] = act_mig_predump_failed },
+  [ST_MIG_DUMP]    = { [EV_CMD_OK] = act_mig_dumped,    [EV_CMD_FAILED] = act_mig_dump_failed },
+  [ST_MIG_DELETE]  = { [EV_CMD_OK] = act_mig_deleted,   [EV_CMD_FAILED] = act_mig_deleted },
+  [ST_MIG_EXPORT]  = { [EV_CMD_OK] = act_mig_exported,  [EV_CMD_FAILED] = mig_fall_back },
+  [ST_MIG_IMPORT]  = { [EV_CMD_OK] = act_mig_imported,  [EV_CMD_FAILED] = mig_fall_back },
+  [ST_MIG_RESTORE] = { [EV_CMD_OK] = act_mig_restored,  [EV_CMD_FAILED] = act_mig_restore_failed },
   [ST_DONE]       = { 0 },
 };
 /* clang-format on */
@@ -720,7 +1129,17 @@ state_text (const struct supervisor *s)
       return s->decision.restart && !s->manual_stop ? "restarting" : "exited";
     case ST_BACKOFF:
       return "restarting";
+    case ST_MIG_PREDUMP:
+    case ST_MIG_DUMP:
+    case ST_MIG_DELETE:
+    case ST_MIG_EXPORT:
+    case ST_MIG_IMPORT:
+      return "migrating";
+    case ST_MIG_RESTORE:
+      return s->mig_initial ? "starting" : "migrating";
     case ST_DONE:
+      if (s->migrated)
+        return "migrated";
       if (s->manual_stop)
         return "stopped";
       return s->ever_started ? "exited" : "failed";
@@ -736,6 +1155,8 @@ sup_status_json (const struct supervisor *s)
   cleanup_free char *ports = s->proxy ? proxy_ports_json (s->proxy) : NULL;
 
   st.state = state_text (s);
+  if (s->mig.kind != NULL)
+    return migrate_status_json (status_to_json (&st, ports), &s->mig);
   return status_to_json (&st, ports);
 }
 
@@ -749,6 +1170,20 @@ publish (struct supervisor *s)
     rt_error_free (&err); /* the next change tries again; ctl status still works */
   if (s->observer)
     s->observer (s->observer_arg);
+}
+
+static bool
+migrating (const struct supervisor *s)
+{
+  return s->state >= ST_MIG_PREDUMP && s->state <= ST_MIG_RESTORE;
+}
+
+/* A cove command runs, or a migration is under way (between two of its
+ * commands too). */
+static bool
+busy (const struct supervisor *s)
+{
+  return s->cmd_pid > 0 || migrating (s);
 }
 
 static void
@@ -765,7 +1200,7 @@ raise_event (struct supervisor *s, enum sup_event ev)
       int e;
 
       for (e = 0; e < N_EVENTS; e++)
-        if ((s->pending & BIT (e)) && !(s->cmd_pid > 0 && (HELD_EVENTS & BIT (e))))
+        if ((s->pending & BIT (e)) && !(busy (s) && (HELD_EVENTS & BIT (e))))
           break;
       if (e == N_EVENTS)
         break;
@@ -808,6 +1243,7 @@ sup_new (struct loop *l, const struct sup_config *cfg, struct logs *lg, struct p
   s->st.shim_pid = getpid ();
   s->cove_log = xasprintf ("%s/cove.log", cfg->shim_dir);
   s->pid_path = xasprintf ("%s/container.pid", cfg->shim_dir);
+  s->mig_dir = xasprintf ("%s/migrate", cfg->shim_dir);
   s->state = ST_CREATING;
   s->timer.on_event = on_timer;
   s->timer.fd = timerfd_create (CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -830,7 +1266,17 @@ sup_set_observer (struct supervisor *s, void (*fn) (void *arg), void *arg)
 void
 sup_begin (struct supervisor *s)
 {
-  spawn_create (s);
+  if (s->cfg.restore_images != NULL)
+    {
+      /* --restore-from: the first instance comes from the images. */
+      s->mig_initial = true;
+      s->mig_started++;
+      s->mig.kind = "restore-from";
+      s->mig.state = "running";
+      spawn_restore (s, s->cfg.restore_images, s->cfg.bundle);
+    }
+  else
+    spawn_create (s);
   publish (s);
 }
 
@@ -849,6 +1295,15 @@ sup_reap (struct supervisor *s)
           s->cmd_pid = 0;
           s->cmd_wstatus = ws;
           raise_event (s, WIFEXITED (ws) && WEXITSTATUS (ws) == 0 ? EV_CMD_OK : EV_CMD_FAILED);
+        }
+      else if (pid == s->ctr_pid && s->state == ST_MIG_DUMP)
+        {
+          /* The dump ends the instance: the migration's, not a crash
+           * (act_mig_dump_failed handles an exit of its own). */
+          s->mig_ctr_gone = true;
+          s->mig_ctr_ws = ws;
+          s->ctr_pid = 0;
+          s->st.container_pid = 0;
         }
       else if (pid == s->ctr_pid)
         {
@@ -910,6 +1365,14 @@ sup_phase (const struct supervisor *s)
       return SUP_RESTARTING;
     case ST_DONE:
       return SUP_DONE;
+    case ST_MIG_RESTORE:
+      return s->mig_initial ? SUP_STARTING : SUP_MIGRATING;
+    case ST_MIG_PREDUMP:
+    case ST_MIG_DUMP:
+    case ST_MIG_DELETE:
+    case ST_MIG_EXPORT:
+    case ST_MIG_IMPORT:
+      return SUP_MIGRATING;
     default:
       return SUP_STOPPING;
     }
@@ -951,9 +1414,72 @@ sup_free (struct supervisor *s)
     }
   (void) unlink (s->cove_log);
   (void) unlink (s->pid_path);
+  migrate_remove_dir (s->mig_dir);
   free (s->cove_log);
   free (s->pid_path);
   free (s->cgroup_path);
   free (s->st.error);
+  migrate_req_clear (&s->mig_req);
+  free (s->mig.error);
+  free (s->mig_parent);
+  free (s->mig_images);
+  free (s->mig_dir);
+  free (s->bundle_owned);
   free (s);
+}
+
+int
+sup_migrate (struct supervisor *s, struct migrate_req *req, rt_error_t *err)
+{
+  if (s->state != ST_RUNNING || s->manual_stop || (s->pending & BIT (EV_EXIT)))
+    return rt_error_set (err, 0, "container `%s` is %s: only a running container migrates",
+                         s->cfg.id, state_text (s));
+  if (s->cfg.terminal)
+    return rt_error_set (err, 0, "container `%s` has a terminal: it cannot migrate", s->cfg.id);
+  if (req->to_bundle != NULL && strcmp (req->to_bundle, s->cfg.bundle) == 0)
+    return rt_error_set (err, 0, "--to `%s` is the container's bundle already", req->to_bundle);
+  migrate_remove_dir (s->mig_dir); /* a crashed shim's leftovers */
+  if (mkdir (s->mig_dir, 0700) < 0)
+    return rt_error_set (err, errno, "create `%s`", s->mig_dir);
+  migrate_req_clear (&s->mig_req);
+  s->mig_req = *req;
+  memset (req, 0, sizeof *req); /* taken */
+  free (s->mig.error);
+  memset (&s->mig, 0, sizeof s->mig);
+  s->mig.state = "running";
+  s->mig.kind = s->mig_req.export_file ? "export" : s->mig_req.to_bundle ? "to" : "local";
+  s->mig_started++;
+  s->mig_pre_done = 0;
+  s->mig_fallback = false;
+  s->mig_t_start = now_ms ();
+  mig_next_pre_dump (s);
+  publish (s);
+  return 0;
+}
+
+unsigned
+sup_migrations_finished (const struct supervisor *s)
+{
+  return s->mig_finished;
+}
+
+unsigned
+sup_migrations_started (const struct supervisor *s)
+{
+  return s->mig_started;
+}
+
+char *
+sup_migration_result (const struct supervisor *s, bool *ok)
+{
+  *ok = s->mig.state != NULL && strcmp (s->mig.state, "done") == 0;
+  if (!*ok)
+    return xasprintf ("migration failed: %s%s", s->mig.error ? s->mig.error : "unknown error",
+                      s->ctr_pid > 0 ? " (the container runs where it was)" : "");
+  return xasprintf ("{\"kind\":\"%s\",\"pre_dumps\":%u,\"incremental\":%s,\"pre_dump_ms\":%llu,"
+                    "\"dump_ms\":%llu,\"restore_ms\":%llu,\"downtime_ms\":%llu}",
+                    s->mig.kind, s->mig.pre_dumps, s->mig.incremental ? "true" : "false",
+                    (unsigned long long) s->mig.pre_dump_ms,
+                    (unsigned long long) s->mig.dump_ms, (unsigned long long) s->mig.restore_ms,
+                    (unsigned long long) s->mig.downtime_ms);
 }

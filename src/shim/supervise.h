@@ -11,6 +11,7 @@
 #include "error.h"
 #include "logs.h"
 #include "loop.h"
+#include "migrate.h"
 #include "policy.h"
 #include "proxy.h"
 
@@ -34,6 +35,9 @@ struct sup_config
   /* RLIMIT_NOFILE as the shim found it (the proxy raises its own), for
    * the same reason; NULL: unchanged. */
   const struct rlimit *nofile;
+  /* --restore-from: the first instance is restored from these images
+   * (cove restore) instead of created; NULL: create. */
+  const char *restore_images;
 };
 
 /* What the shim as a whole is doing, for main and ctl. */
@@ -43,6 +47,7 @@ enum sup_phase
   SUP_RUNNING,    /* an instance runs */
   SUP_RESTARTING, /* an instance exited: deleting it, or waiting out the delay */
   SUP_STOPPING,   /* a stop or a manual restart is taking the instance down */
+  SUP_MIGRATING,  /* checkpoint, hand-over, restore (migrate.h) */
   SUP_DONE        /* nothing left: the shim can end */
 };
 
@@ -79,5 +84,17 @@ int sup_exit_status (const struct supervisor *s);
 /* The status document, as in the status file (malloc'd, one line). */
 char *sup_status_json (const struct supervisor *s);
 void sup_free (struct supervisor *s);
+
+/* Start moving the running instance as req says (migrate.h has the
+ * sequence); takes req's strings.  Refused unless an instance runs (and
+ * has no terminal).  Stop and restart requests wait until it is over. */
+int sup_migrate (struct supervisor *s, struct migrate_req *req, rt_error_t *err);
+/* Migrations begun, and finished (done or failed): a ctl waiter's turn
+ * has come when finished reaches the count it saw begin. */
+unsigned sup_migrations_started (const struct supervisor *s);
+unsigned sup_migrations_finished (const struct supervisor *s);
+/* The last migration's outcome: *ok and its timings as JSON, or the
+ * error message (malloc'd). */
+char *sup_migration_result (const struct supervisor *s, bool *ok);
 
 #endif

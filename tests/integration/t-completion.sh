@@ -130,7 +130,7 @@ test_ids () {
   # cove-shim ctl ID REQUEST
   assert_eq "$(complete_bash cove-shim --root "$STATE" ctl "$id1")" "$id1" "cove-shim ctl <TAB>"
   assert_eq "$(complete_bash cove-shim --root "$STATE" ctl "$id1" "")" \
-    $'restart\nstatus\nstop' "cove-shim ctl ID <TAB>"
+    $'migrate\nrestart\nstatus\nstop' "cove-shim ctl ID <TAB>"
 }
 
 test_signals () {
@@ -149,7 +149,8 @@ test_shim () {
     $'always\nno\non-failure\nunless-stopped' "--restart values"
   assert_eq "$(complete_bash cove-shim "")" ctl "first word: ctl (or a new id)"
   [ -x "$LIB_TOP/cove-shim" ] || skip "cove-shim is not built"
-  want=$("$LIB_TOP/cove-shim" --help | long_options)
+  # The shim's own options: its --help also lists the words of ctl migrate.
+  want=$("$LIB_TOP/cove-shim" --help | sed -n '/^options:/,$p' | long_options)
   assert_eq "$(complete_bash cove-shim -- | grep -- '^--')" "$want" \
     "cove-shim --<TAB>: the options of its --help"
 }
@@ -170,7 +171,7 @@ test_fish () {
   assert_eq "$(complete_fish "cove spec --network ")" $'host\nnone' "--network values"
   assert_eq "$(complete_fish "cove --root $STATE kill ")" "$id" "ids under --root"
   assert_contains "$(complete_fish "cove --root $STATE kill $id SIGT")" SIGTERM "signals"
-  assert_eq "$(complete_fish "cove-shim --root $STATE ctl $id ")" $'restart\nstatus\nstop' \
+  assert_eq "$(complete_fish "cove-shim --root $STATE ctl $id ")" $'migrate\nrestart\nstatus\nstop' \
     "cove-shim ctl ID"
   assert_eq "$(complete_fish "cove spec --cap-add SYS_AD")" SYS_ADMIN "capabilities"
 }
