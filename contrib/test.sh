@@ -14,8 +14,9 @@ fi
 contrib/install-deps.sh --tests
 contrib/build.sh
 # In CI, without FILTERs: the slow suites too, which tests/run.sh runs only
-# when named: the tests against an ASan+UBSan build (about 6 minutes) and
-# 60 s of fuzzing the oci-spec parser.
+# when named: the tests against an ASan+UBSan build (the build and two
+# lanes of tests: 7 minutes measured on 2 cores shared with other builds
+# and tests) and 60 s of fuzzing the oci-spec parser.
 if [ $# = 0 ] && [ "${CI:-}" = true ]; then
   set -- unit/ integration/ sanitizers/ fuzz/
 fi

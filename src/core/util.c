@@ -227,7 +227,9 @@ close_fds_from (int from, const int *keep, size_t n_keep)
       errno = EINVAL;
       return -1;
     }
-  memcpy (sorted, keep, n_keep * sizeof *keep);
+  /* keep may be NULL when n_keep is 0, which memcpy does not allow. */
+  if (n_keep > 0)
+    memcpy (sorted, keep, n_keep * sizeof *keep);
   qsort (sorted, n_keep, sizeof *sorted, cmp_int);
   for (i = 0; i < n_keep; i++)
     {

@@ -258,6 +258,7 @@ main (int argc, char **argv)
     die ("accept");
   text = receive (conn, &fd, &len);
   write_state (state_path, text, len);
+  free (text);
   closed = peer_closed (conn);
   close (conn);
   close (lsock);
