@@ -602,7 +602,7 @@ protect_from_oom (void)
     }
   close (fd);
   old[strcspn (old, "\n")] = '\0';
-  return xstrdup (old);
+  return keep (xstrdup (old));
 }
 
 /* ---- the shim ------------------------------------------------------------- */
