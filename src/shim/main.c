@@ -160,14 +160,13 @@ parse_size (const char *s, const char *opt)
 
 /* Strings made once for the shim's whole life (paths, defaults): freed
  * together at exit, so a leak checker sees a clean shutdown. */
-static char *kept_strings[24];
+static char **kept_strings;
 static size_t n_kept_strings;
 
 static const char *
 keep (char *s)
 {
-  if (n_kept_strings == sizeof kept_strings / sizeof kept_strings[0])
-    abort (); /* a fixed number of call sites make these */
+  kept_strings = xrealloc (kept_strings, (n_kept_strings + 1) * sizeof *kept_strings);
   return kept_strings[n_kept_strings++] = s;
 }
 
@@ -176,6 +175,8 @@ free_kept (void)
 {
   while (n_kept_strings > 0)
     free (kept_strings[--n_kept_strings]);
+  free (kept_strings);
+  kept_strings = NULL;
 }
 
 /* We chdir to / when detaching: every path we keep is made absolute. */

@@ -41,7 +41,7 @@ migrate_req_parse (char *const *words, size_t n, struct migrate_req *r, rt_error
         {
           if (r->export_file != NULL || r->to_bundle != NULL)
             return migrate_req_clear (r),
-                   rt_error_set (err, 0, "migrate: --export and --to exclude each other");
+                   rt_error_set (err, 0, "migrate: %s: --export and --to exclude each other, and each comes once", w);
           if (val[0] != '/')
             return migrate_req_clear (r),
                    rt_error_set (err, 0, "migrate: %s `%s`: not an absolute path", w, val);
