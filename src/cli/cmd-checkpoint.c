@@ -83,7 +83,7 @@ checkpoint_help (void)
         "      --empty-ns network          do not dump the network namespace\n"
         "      --auto-dedup                deduplicate the parent's pages\n"
         "      --page-server ADDRESS:PORT  send the memory to a criu page server\n"
-        "      --status-fd FD              criu writes a byte there when the dump is done\n"
+        "      --status-fd FD              a NUL byte there once the dump is complete\n"
         "      --export FILE               then pack images, config and volumes into FILE\n"
         "  -h, --help                      this help");
 }
@@ -288,12 +288,15 @@ cmd_restore (struct global_opts *g, int argc, char **argv)
         o.manage_cgroups_mode = optarg;
         break;
       case OPT_LSM_PROFILE:
-        if (!str_has_prefix (optarg, "apparmor:") && !str_has_prefix (optarg, "selinux:"))
+        if ((!str_has_prefix (optarg, "apparmor:") && !str_has_prefix (optarg, "selinux:"))
+            || strchr (optarg, ':')[1] == '\0')
           return cli_usage ("restore", "--lsm-profile: `%s` is not apparmor:NAME or "
                                        "selinux:LABEL", optarg);
         o.lsm_profile = optarg;
         break;
       case OPT_LSM_MOUNT_CONTEXT:
+        if (*optarg == '\0')
+          return cli_usage ("restore", "--lsm-mount-context: empty");
         o.lsm_mount_context = optarg;
         break;
       case OPT_IMPORT:

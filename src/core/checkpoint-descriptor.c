@@ -204,8 +204,10 @@ ckpt_descriptor_write (int dirfd, const struct ckpt_descriptor *d, rt_error_t *e
   put_line (f, "id", d->id);
   put_line (f, "bundle", d->bundle);
   put_line (f, "cgroup", d->cgroup_path);
-  fprintf (f, "flags\t%s%s%s\n", d->shell_job ? "shell-job," : "",
-           d->empty_netns ? "empty-netns," : "", d->terminal ? "terminal," : "");
+  fprintf (f, "flags\t%s%s%s%s%s%s\n", d->shell_job ? "shell-job," : "",
+           d->empty_netns ? "empty-netns," : "", d->terminal ? "terminal," : "",
+           d->tcp_established ? "tcp-established," : "", d->ext_unix_sk ? "ext-unix-sk," : "",
+           d->file_locks ? "file-locks," : "");
   for (i = 0; i < 3; i++)
     if (d->stdio[i])
       {
@@ -305,6 +307,9 @@ ckpt_descriptor_read (int dirfd, const char *image_path, struct ckpt_descriptor 
           d->shell_job = strstr (f[1], "shell-job,") != NULL;
           d->empty_netns = strstr (f[1], "empty-netns,") != NULL;
           d->terminal = strstr (f[1], "terminal,") != NULL;
+          d->tcp_established = strstr (f[1], "tcp-established,") != NULL;
+          d->ext_unix_sk = strstr (f[1], "ext-unix-sk,") != NULL;
+          d->file_locks = strstr (f[1], "file-locks,") != NULL;
         }
       else if (strcmp (f[0], "stdio") == 0 && n > 2 && f[1][0] >= '0' && f[1][0] <= '2')
         d->stdio[f[1][0] - '0'] = steal_ptr (&f[2]);

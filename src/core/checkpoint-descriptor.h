@@ -65,6 +65,11 @@ struct ckpt_descriptor
   bool shell_job;
   bool empty_netns;
   bool terminal;
+  /* What the dump had to be told, so the restore is told it too (criu
+   * wants the same flags on both sides). */
+  bool tcp_established;
+  bool ext_unix_sk;
+  bool file_locks;
   char *stdio[3];   /* --inherit-fd resource of fds 0-2, NULL: criu restores it */
   char *console;    /* tty[] key of the container's terminal (its pty slave) */
   char *netns_key;  /* namespaces joined by path */

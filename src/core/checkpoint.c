@@ -28,6 +28,7 @@
 #include "container-internal.h"
 #include "criu.h"
 #include "log.h"
+#include "namespaces.h"
 #include "procs.h"
 #include "safe-path.h"
 #include "spec.h"
@@ -520,8 +521,6 @@ build_dump_args (const struct handle *h, const struct oci_config *c,
     criu_args_push (a, xstrdup ("--track-mem"));
   if (o->parent_path)
     criu_args_pushf (a, "--prev-images-dir=%s", o->parent_path);
-  if (o->status_fd > 0)
-    criu_args_pushf (a, "--status-fd=%d", o->status_fd);
   if (o->page_server)
     {
       const char *colon = strrchr (o->page_server, ':');
@@ -538,6 +537,9 @@ build_dump_args (const struct handle *h, const struct oci_config *c,
   if (d->shell_job)
     criu_args_push (a, xstrdup ("--shell-job"));
   d->empty_netns = o->empty_ns;
+  d->tcp_established = o->tcp_established;
+  d->ext_unix_sk = o->ext_unix_sk;
+  d->file_locks = o->file_locks;
   if (o->empty_ns)
     criu_args_push (a, xstrdup ("--empty-ns=net"));
 
@@ -583,6 +585,8 @@ container_checkpoint (const struct runtime_opts *rt, const char *id,
 
   if (criu_check_cgroups_mode (o->manage_cgroups_mode, err) < 0)
     return -1;
+  if (o->status_fd > 0 && fcntl (o->status_fd, F_GETFD) < 0)
+    return rt_error_set (err, errno, "--status-fd %d", o->status_fd);
   criu = criu_find (err);
   if (criu == NULL)
     return -1;
@@ -619,6 +623,16 @@ container_checkpoint (const struct runtime_opts *rt, const char *id,
     {
       log_path = xasprintf ("%s/%s", work, o->pre_dump ? "pre-dump.log" : "dump.log");
       ret = criu_run (a.v, o->pre_dump ? "pre-dump" : "dump", log_path, NULL, NULL, err);
+    }
+  /* criu itself writes --status-fd only when it serves pages (lazy pages,
+   * page server), never at the end of a dump: the byte is ours, once the
+   * images are complete, and the fd is closed either way so a reader
+   * sees EOF without it after a failure. */
+  if (o->status_fd > 0)
+    {
+      if (ret == 0 && write (o->status_fd, "", 1) != 1)
+        log_warn ("--status-fd %d: %s", o->status_fd, strerror (errno));
+      close (o->status_fd);
     }
   if (ret < 0)
     rt_error_wrap (err, "checkpoint container `%s`", id);
@@ -849,11 +863,13 @@ build_restore_args (const struct restore_opts *o, const struct bundle *b,
     criu_args_pushf (a, "--manage-cgroups=%s", o->manage_cgroups_mode);
   if (cg_path)
     criu_args_pushf (a, "--cgroup-root=%s", cg_path);
-  if (o->tcp_established)
+  /* What the dump was told is implied: criu wants the same on both
+   * sides, and the images are what was dumped. */
+  if (o->tcp_established || d->tcp_established)
     criu_args_push (a, xstrdup ("--tcp-established"));
-  if (o->ext_unix_sk)
+  if (o->ext_unix_sk || d->ext_unix_sk)
     criu_args_push (a, xstrdup ("--ext-unix-sk"));
-  if (o->file_locks)
+  if (o->file_locks || d->file_locks)
     criu_args_push (a, xstrdup ("--file-locks"));
   if (o->shell_job || d->shell_job)
     criu_args_push (a, xstrdup ("--shell-job"));
@@ -940,6 +956,33 @@ wait_restored (const struct runtime_opts *rt, const char *id, pid_t pid, int *ex
   else if (WIFSIGNALED (status))
     *exit_status = 128 + WTERMSIG (status);
   return container_delete (rt, id, true, err);
+}
+
+/* --empty-ns network: criu restored init into a bare network namespace;
+ * bring its `lo` up, as create does for a new one. */
+static int
+restored_lo_up (pid_t pid, rt_error_t *err)
+{
+  char path[64];
+  cleanup_close int fd = -1;
+  pid_t child;
+  int status;
+
+  snprintf (path, sizeof path, "/proc/%d/ns/net", (int) pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return rt_error_set (err, errno, "open %s", path);
+  child = fork ();
+  if (child < 0)
+    return rt_error_set (err, errno, "fork");
+  if (child == 0)
+    {
+      rt_error_t e = NULL;
+      _exit (setns (fd, CLONE_NEWNET) == 0 && ns_loopback_up (&e) == 0 ? 0 : 1);
+    }
+  if (waitpid (child, &status, 0) < 0 || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    return rt_error_set (err, 0, "restore: cannot bring `lo` up in the new network namespace");
+  return 0;
 }
 
 static int
@@ -1099,6 +1142,8 @@ container_restore (const struct runtime_opts *rt, const struct restore_opts *o, 
   if (ret == 0)
     ret = read_pidfile (dirfd, &pid, err);
   (void) unlinkat (dirfd, CRIU_PIDFILE, 0);
+  if (ret == 0 && d.empty_netns)
+    ret = restored_lo_up (pid, err);
   if (ret < 0)
     goto fail;
 

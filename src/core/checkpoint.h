@@ -32,7 +32,8 @@ struct checkpoint_opts
   bool pre_dump; /* memory only; the container keeps running */
   bool empty_ns; /* don't dump the network namespace: restore into an empty one */
   bool auto_dedup;
-  int status_fd; /* > 0: criu writes '\0' there when the dump is done; 0 or -1: none */
+  int status_fd; /* > 0: cove writes one '\0' there once the dump is done,
+                    then closes it; 0 or -1: none */
 };
 
 /* Dump running container `id` into o->image_path (made if missing) and

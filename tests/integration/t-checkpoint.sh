@@ -7,19 +7,22 @@
 # with one line naming CRIU's refusal and leave the container running and
 # intact, and `features` must report checkpoint as not available.
 #
-# Then the real tests (tests/v2vm/checkpoint.sh): on this host itself when
-# `criu check` passes here and the host is cgroup v2, else in one boot of
-# the cgroup v2 VM (tests/v2vm/run-in-v2-vm.sh: Debian's 6.1 kernel, root
+# Then the real tests (tests/v2vm/checkpoint.sh, the lifecycle, and
+# tests/v2vm/checkpoint-flags.sh, the flags that change what criu does):
+# on this host itself when `criu check` passes here and the host is
+# cgroup v2, else in one boot of the cgroup v2 VM (tests/v2vm/run-in-v2-vm.sh: Debian's 6.1 kernel, root
 # = overlay of this host's /), with the modules CRIU needs for sockets and
 # network namespaces in its initramfs and loaded at boot.  The VM's TAP
 # lines are renumbered into this file's.  They are skipped, saying why,
 # only where no VM can be had or criu is not installed.
 #
-# The VM part takes about 3 minutes on an idle 2-core host (TCG, one
-# boot); it must end within tests/run.sh's 300 s per file.
+# The VM part takes about 1.5 minutes on an idle 2-core host (TCG, one
+# boot, the two inner files side by side), about 3.5 while another VM
+# runs; it must end within tests/run.sh's 300 s per file.
 #
-# Environment: COVE_V2VM=0 never boots the VM (skip), V2VM_TIMEOUT
-# (seconds, default 270); RUNTIME, TEST_FILTER, VERBOSE as for every
+# Environment: CKPT_INNER (the inner files to run, names without .sh,
+# default "checkpoint checkpoint-flags"), COVE_V2VM=0 never boots the VM
+# (skip), V2VM_TIMEOUT (seconds, default 285); RUNTIME, TEST_FILTER, VERBOSE as for every
 # lib.sh file; the v2vm variables pass through.  The VM's kernel and
 # initramfs are cached in "${V2VM_DIR:-/var/tmp/v2vm}-criu" (the kernel is
 # shared with V2VM_DIR, the initramfs has more modules).
@@ -125,6 +128,22 @@ test_usage_errors () {
   track_id "$id-new"
   assert_fails_clean rt restore --manage-cgroups-mode bogus -b "$BUNDLE" "$id-new"
   assert_error_mentions "$errout" --manage-cgroups-mode
+  # LSM options are checked before anything is done; criu checks the
+  # LSM itself against the kernel (the VM tests).
+  assert_fails_clean rt restore --lsm-profile bogus -b "$BUNDLE" "$id-new"
+  assert_error_mentions "$errout" --lsm-profile
+  assert_fails_clean rt restore --lsm-profile apparmor: -b "$BUNDLE" "$id-new"
+  assert_error_mentions "$errout" --lsm-profile
+  assert_fails_clean rt restore --lsm-mount-context "" -b "$BUNDLE" "$id-new"
+  assert_error_mentions "$errout" --lsm-mount-context
+  assert_fails_clean rt checkpoint --empty-ns pid "$id"
+  assert_error_mentions "$errout" --empty-ns
+  assert_fails_clean rt checkpoint --status-fd x "$id"
+  assert_error_mentions "$errout" --status-fd
+  # A status fd that is not open: refused before criu runs.
+  assert_fails_clean rt checkpoint --status-fd 99 --image-path "$T/img-s" "$id"
+  assert_error_mentions "$errout" --status-fd
+  [ ! -e "$T/img-s" ] || fail "checkpoint made the image dir"
   # A created (not started) container is not dumped.
   assert_fails_clean rt checkpoint --image-path "$T/img-c" "$id"
   assert_error_mentions "$errout" "not running"
@@ -175,13 +194,22 @@ vm_tap () {
 }
 
 run_inner () {
-  local top=$LIB_TOP inner=tests/v2vm/checkpoint.sh
+  local top=$LIB_TOP inner
+  # The inner files run side by side (their dumps are CPU-bound, their
+  # waits are not) in one boot, each into its own file, shown in order.
+  local f taps=""
+  inner=""
+  for f in ${CKPT_INNER:-checkpoint checkpoint-flags}; do
+    inner+="bash tests/v2vm/$f.sh >\"\$T0/$f.tap\" 2>&1 & "
+    taps+=" \"\$T0/$f.tap\""
+  done
+  inner="T0=\$(mktemp -d) && { ${inner}wait; cat$taps; }"
   if ! command -v criu >/dev/null; then
     vm_skip "criu is not installed (apt-get install criu)"
     return
   fi
   if [ "$CRIU_WORKS" = 1 ] && [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
-    (cd "$top" && bash "$inner") | vm_tap
+    (cd "$top" && eval "$inner") | vm_tap
     return
   fi
   if [ "${COVE_V2VM:-auto}" = 0 ]; then
@@ -227,9 +255,9 @@ run_inner () {
   q () { printf '%q' "$1"; }
   local cmd="mkdir -p /tmp/rootfs && tar -C /tmp/rootfs -xf /run/v2share/rootfs.tar"
   cmd+=" && touch /tmp/rootfs/probe && cd $(q "$top")"
-  cmd+=" && ROOTFS_CACHE=/tmp/rootfs RUNTIME=/run/v2share/bin/$(q "${runtime##*/}")"
+  cmd+=" && export ROOTFS_CACHE=/tmp/rootfs RUNTIME=/run/v2share/bin/$(q "${runtime##*/}")"
   cmd+=" TEST_FILTER=$(q "${TEST_FILTER:-}") VERBOSE=$(q "${VERBOSE:-0}")"
-  cmd+=" RT_TIMEOUT=$(q "${RT_TIMEOUT:-60}") bash $inner"
+  cmd+=" RT_TIMEOUT=$(q "${RT_TIMEOUT:-60}") && $inner"
   local top_share=() start rc secs
   case $top/ in
     /tmp/* | /run/* | /var/tmp/*) top_share=(-s "$top:$top:ro") ;;
@@ -237,7 +265,7 @@ run_inner () {
   start=$(date +%s)
   V2VM_DIR=$dir V2VM_INITRD_MODULES="$mods" V2VM_MODULES=$(echo "$CRIU_MODULES" | tr -s ' \n' ' ') \
     "$top/tests/v2vm/run-in-v2-vm.sh" -r -s "$share:/run/v2share" "${top_share[@]}" \
-    -t "${V2VM_TIMEOUT:-270}" "$cmd" >"$share/out" 2>"$share/err"
+    -t "${V2VM_TIMEOUT:-285}" "$cmd" >"$share/out" 2>"$share/err"
   rc=$?
   secs=$(($(date +%s) - start))
   vm_tap <"$share/out"
@@ -246,7 +274,7 @@ run_inner () {
     124)
       TEST_NUM=$((TEST_NUM + 1))
       TEST_FAILED=$((TEST_FAILED + 1))
-      echo "not ok $TEST_NUM - the checkpoint VM timed out after ${V2VM_TIMEOUT:-270}s"
+      echo "not ok $TEST_NUM - the checkpoint VM timed out after ${V2VM_TIMEOUT:-285}s"
       ;;
     125)
       grep -q '^1\.\.' "$share/out" || vm_skip "the VM did not boot here ($(grep -m1 '^v2vm:' \
