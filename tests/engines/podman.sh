@@ -12,7 +12,11 @@
 # runtime bug.  Prints TAP; exit 77 when podman is not installed.
 #
 # Environment: RUNTIME, REF_RUNTIME, TEST_FILTER, VERBOSE, KEEP_TMP (see
-# common.sh); PODMAN (default: podman from PATH).
+# common.sh); PODMAN (default: podman from PATH); ENG_RT_PASS_ENV
+# (white-space separated NAME or NAME=VALUE: conmon runs the runtime with
+# a cleared environment, so podman is given a wrapper of $RUNTIME, of the
+# same base name, that exports these, NAME with its value here, and execs
+# it; the sanitizer run's ASAN_OPTIONS... get to the runtime that way).
 # shellcheck source=tests/engines/common.sh disable=SC2016,SC2154,SC2317 # container commands are single-quoted; eng_run sets status/output/errout; checks are called by name
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -85,15 +89,35 @@ export CONTAINERS_CONF=$T/containers.conf
 export CONTAINERS_STORAGE_CONF=$T/storage.conf
 export TMPDIR=$T/tmp
 
+# The wrapper for ENG_RT_PASS_ENV (the reference runtime runs as it is).
+pm_rt=$RUNTIME
+if [ -n "${ENG_RT_PASS_ENV:-}" ]; then
+  pm_rt=$T/rt/${RUNTIME##*/}
+  mkdir -p "$T/rt"
+  {
+    echo '#!/bin/bash'
+    for v in $ENG_RT_PASS_ENV; do
+      case $v in
+        *=*) printf 'export %s=%q\n' "${v%%=*}" "${v#*=}" ;;
+        *) [ -z "${!v+set}" ] || printf 'export %s=%q\n' "$v" "${!v}" ;;
+      esac
+    done
+    printf 'exec %q "$@"\n' "$RUNTIME"
+  } >"$pm_rt" || eng_bail "cannot write $pm_rt"
+  chmod 0755 "$pm_rt" || eng_bail "cannot make $pm_rt executable"
+fi
+
 # $PM: podman with this run's private state and ENG_RT (set by common.sh
-# for each check) as the runtime.  A script, so timeout(1), script(1) and
-# sh -c can run it.
+# for each check) as the runtime, the wrapper above for $RUNTIME.  A
+# script, so timeout(1), script(1) and sh -c can run it.
 cat >"$PM" <<EOF
 #!/bin/bash
 # conmon and the containers must not hold the engine lock.
 exec $ENG_LOCK_FD>&-
+rt=\${ENG_RT:-$RUNTIME}
+[ "\$rt" != "$RUNTIME" ] || rt="$pm_rt"
 exec "$PODMAN" --root "$T/storage" --runroot "$T/run" --cgroup-manager cgroupfs \\
-  --events-backend file --runtime "\${ENG_RT:-$RUNTIME}" "\$@"
+  --events-backend file --runtime "\$rt" "\$@"
 EOF
 chmod 0755 "$PM"
 

@@ -17,9 +17,10 @@
 # containers is the copy's: a sanitizer build still links it static and
 # uninstrumented (Makefile.am).  Every sanitized process (the runtime, its
 # intermediate and container-side processes until execve, the unit tests)
-# writes its reports to $SAN_WORK/reports/report.<pid>: cove's exit status
-# alone would not tell a report from an expected failure.  One more TAP
-# test per kind of report makes the run fail.  A process that has already
+# writes its reports to $SAN_WORK/reports/report.<pid> (vm/report.<pid>
+# inside the test VMs, engines/report.<pid> under podman: see below):
+# cove's exit status alone would not tell a report from an expected
+# failure.  One more TAP test per kind of report makes the run fail.  A process that has already
 # pivoted into the container's rootfs cannot open that file: ASan then
 # prints the report on its stderr and exits, which fails the test that ran
 # it.  t-rootless runs cove with a clean environment (env -i): there the
@@ -36,7 +37,9 @@
 # the default is every unit test and the integration files listed in
 # $SAN_LANE1 and $SAN_LANE2 below, the two lists at the same time.
 # Environment: SAN_WORK, SAN_JOBS (make -j, default nproc), SAN_LANES=1
-# (the default files in one lane), TEST_TIMEOUT (per file, passed on),
+# (the default files in one lane), SAN_CRIU=0|checkpoint|all (which of the
+# CRIU files run: none, t-checkpoint (the default), or t-migrate too),
+# TEST_TIMEOUT (per file, passed on),
 # CC and LDFLAGS (for configure).
 set -u
 
@@ -47,38 +50,45 @@ src=$work/src
 reports=$work/reports
 jobs=${SAN_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
-# What runs by default: every unit test and every integration file but
-# t-checkpoint and t-migrate, in two lanes that run at the same time (most
-# of a test's time is spent waiting, for a container, a timeout, a
-# restart backoff, a daemon: two lanes take about half the time of one on
-# 2 cores).  SAN_LANES=1 runs them one after the other.  The two files
-# that boot a QEMU VM (TCG: two busy cores) are in the same lane, one
-# after the other, early, so that they do not slow each other and the
-# shim's timing tests (last in lane 2) do not run beside them.  Seconds
-# each file took sanitized on a quiet 2-core machine (the VMs and engines
-# alone, the others in a lane): lane 1 t-cgroup-v2 61, t-apparmor 48,
-# t-cgroup-v1 37, t-exec 33, t-process 22, t-lifecycle 18, t-spec 14,
-# t-hooks 10, t-mounts 9, unit/ 8, t-engine-containerd 7, the rest 1 to
-# 3; lane 2 t-shim 76, t-faults 36, t-engine-podman 33, t-engine-docker
-# 27, t-shim-proxy 22, t-cli-errors 16, t-manage 14, t-edge-security 13,
-# t-escapes-fs 10, t-rootless 9, t-cli 7, t-seccomp 7, t-namespaces 5.
-# Side by side they take longer: the whole run (build 3 s, lane 1 419 s,
-# lane 2 388 s) took 418 s with other engineers' builds and tests beside
-# it (load 1 to 4), t-apparmor 104 and t-cgroup-v2 159 s of it.  With
+# What runs by default: every unit test and every integration file, in
+# two lanes that run at the same time (most of a test's time is spent
+# waiting, for a container, a timeout, a restart backoff, a daemon: two
+# lanes take about half the time of one on 2 cores).  SAN_LANES=1 runs
+# them one after the other.  Of the two CRIU files, the slowest by far,
+# only t-checkpoint runs by default: t-migrate (about 200 s sanitized, in
+# the VM) drives the same cove code through cove-shim, whose own migrate
+# code the unit tests cover; SAN_CRIU=all adds it, SAN_CRIU=0 drops both.  The four files that boot a QEMU VM
+# (TCG: two busy cores) are in lane 1, so that no two VMs run side by
+# side, with t-shim: tests/run.sh runs a lane's files in name order, so
+# t-shim comes after the VMs and its timing tests do not run beside one
+# (lane 2 is over by then).  Lane 2 holds everything else.  Seconds
+# each file took sanitized, the only load on a 2-core machine being this
+# run's other lane: lane 1 t-apparmor 82, t-cgroup-v2 92, t-checkpoint
+# 243 (5 of its 22 tests failing), t-migrate 203 (alone), t-shim 73
+# (alone): 693 s; lane 2 about 410 s (t-engine-podman 44, t-shim-proxy
+# 35, t-faults 34, t-exec 31, t-spec 30, t-engine-docker 28, t-cgroup-v1
+# 20, t-process 19, t-rootless 15, t-lifecycle 14, t-manage 14, ...).
+# The whole run took 695 s (SAN_CRIU=0: lane 2's 410 s, lane 1 being
+# about 250 s then).  Before, without t-checkpoint and t-migrate and with
+# lanes of about 280 s each, it took 294 s in a CI rehearsal and 418 s
+# with other engineers' builds and tests beside it (load 1 to 4).  With
 # three QEMU VMs of others beside it (load 7 to 10) files took 2 to 3
 # times as long as alone.
 #
-# What the sanitizers cannot see there:
-# - t-cgroup-v2 and t-apparmor run their tests in a QEMU VM (TCG without
-#   KVM) whose command line the file builds: ASAN_OPTIONS does not reach
-#   it, so a report there goes to the stderr of the sanitized cove inside
-#   the VM.  An ASan error or a leak still makes cove exit non-zero, which
-#   fails the test that checks it; a UBSan report alone goes unseen.
-# - Under podman (through conmon) the runtime gets a cleared environment:
-#   the same holds there.  containerd and Docker pass it on.
-#
-# Left out: t-checkpoint and t-migrate (CRIU, in such a VM on this
-# kernel: about 3 minutes each on a quiet machine, sanitized or not).
+# Reports from places the environment does not reach by itself:
+# - t-cgroup-v2, t-apparmor, t-checkpoint and t-migrate run their tests in
+#   a QEMU VM (tests/v2vm/run-in-v2-vm.sh) whose command line the file
+#   builds.  The VM tool exports the variables named in V2VM_PASS_ENV to
+#   the guest's command and adds the shares in V2VM_EXTRA_SHARES to every
+#   VM: $reports/vm is shared at the guest path $reports, so a guest's
+#   report.<pid> lands in $reports/vm.  Their own directory, because guest
+#   pids are small and this host's may wrap: ASan opens report.<pid> with
+#   O_TRUNC.  (Two VMs' reports of the same pid can still overwrite one
+#   another: a report is left either way, and the run fails.)
+# - Under podman, conmon runs the runtime with a cleared environment:
+#   tests/engines/podman.sh gives podman a wrapper of the runtime that
+#   sets the variables named in ENG_RT_PASS_ENV again (their values when
+#   the file started) and execs it.  containerd and Docker pass them on.
 #
 # Timing limits and memory ceilings: t-shim and t-shim-proxy multiply
 # their ceilings on the shim's RSS by SHIM_RSS_SCALE (set below); their
@@ -89,12 +99,18 @@ jobs=${SAN_JOBS:-$(nproc 2>/dev/null || echo 2)}
 #
 # (integration/ in front: tests/run.sh matches substrings, and t-seccomp
 # alone would also run unit/test-seccomp.)
-SAN_LANE1=(unit/ integration/{t-apparmor,t-cgroup-v1,t-cgroup-v2,t-exec,t-process}.sh
-  integration/{t-lifecycle,t-spec,t-mounts,t-hooks,t-terminal,t-lsm,t-devices}.sh
-  integration/{t-docs,t-completion,t-engine-containerd}.sh)
-SAN_LANE2=(integration/{t-shim,t-shim-proxy,t-faults,t-manage,t-rootless,t-seccomp}.sh
-  integration/{t-escapes-fs,t-edge-security,t-cli-errors,t-namespaces}.sh
-  integration/{t-hardening,t-cli,t-engine-docker,t-engine-podman}.sh)
+SAN_LANE1=(integration/{t-shim,t-cgroup-v2,t-apparmor,t-checkpoint,t-migrate}.sh)
+SAN_LANE2=(unit/ integration/{t-shim-proxy,t-faults,t-cgroup-v1,t-exec,t-process}.sh
+  integration/{t-lifecycle,t-manage,t-rootless,t-seccomp,t-spec,t-mounts,t-hooks}.sh
+  integration/{t-escapes-fs,t-edge-security,t-cli-errors,t-namespaces,t-terminal}.sh
+  integration/{t-lsm,t-devices,t-docs,t-completion,t-hardening,t-cli}.sh
+  integration/{t-engine-containerd,t-engine-docker,t-engine-podman}.sh)
+case ${SAN_CRIU:-checkpoint} in
+  0) SAN_LANE1=(integration/{t-shim,t-cgroup-v2,t-apparmor}.sh) ;;
+  checkpoint) SAN_LANE1=(integration/{t-shim,t-cgroup-v2,t-apparmor,t-checkpoint}.sh) ;;
+  all) ;;
+  *) echo "sanitizers/run.sh: SAN_CRIU must be 0, checkpoint or all" >&2; exit 2 ;;
+esac
 SAN_DEFAULT=("${SAN_LANE1[@]}" "${SAN_LANE2[@]}")
 
 # `tests/sanitizers/run.sh sanitizers/` would build a copy in the copy.
@@ -196,7 +212,7 @@ fi
 # The tests
 
 rm -rf "$reports"
-mkdir -p "$reports" && chmod 1777 "$reports"
+mkdir -p "$reports/vm" "$reports/engines" && chmod 1777 "$reports" "$reports/vm" "$reports/engines"
 # log_path: reports go to files, not into the stderr the tests compare
 # (ASan and UBSan share it: report.<pid>).  fast_unwind_on_malloc=0: the
 # frame-pointer unwinder stops in glibc (asprintf), and a leak report would
@@ -206,6 +222,15 @@ mkdir -p "$reports" && chmod 1777 "$reports"
 export ASAN_OPTIONS="log_path=$reports/report:detect_leaks=1:strict_string_checks=1:fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="log_path=$reports/report:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 export LSAN_OPTIONS=${LSAN_OPTIONS:-}
+# Into the test VMs (a path with white space would not do: both lists are
+# split on it).
+export V2VM_PASS_ENV="ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS"
+export V2VM_EXTRA_SHARES="$reports/vm:$reports"
+# Through podman's conmon: the same variables, but log_path in
+# $reports/engines, to tell which of the reports came that way.
+export ENG_RT_PASS_ENV="ASAN_OPTIONS=${ASAN_OPTIONS//"$reports/report"/"$reports/engines/report"}"
+ENG_RT_PASS_ENV+=" UBSAN_OPTIONS=${UBSAN_OPTIONS//"$reports/report"/"$reports/engines/report"}"
+ENG_RT_PASS_ENV+=" LSAN_OPTIONS"
 unset RUNTIME # the copy's tests run the copy's cove
 # t-shim and t-shim-proxy multiply their ceilings on the shim's RSS by
 # this: the sanitized shim idles at about 9 MiB where the plain one takes
@@ -257,7 +282,7 @@ done
 # same leak in every run of a command is one bug, not twenty.
 declare -A seen=() example=()
 keys=()
-for r in "$reports"/*; do
+for r in "$reports"/* "$reports"/vm/* "$reports"/engines/*; do
   [ -f "$r" ] || continue
   what=$(grep -m1 -E 'ERROR: |runtime error: ' "$r" | sed 's/^==[0-9]*==//' | cut -c1-160)
   where=$(awk '$1 ~ /^#[0-9]+$/ && $3 == "in" && $4 !~ /^(jw_)?x[a-z]+$/ \
@@ -267,7 +292,7 @@ for r in "$reports"/*; do
   seen[$key]=$((${seen[$key]:-0} + 1))
 done
 for key in "${keys[@]}"; do
-  tap not-ok "sanitizer: $key (${seen[$key]} report(s), e.g. ${example[$key]##*/})"
+  tap not-ok "sanitizer: $key (${seen[$key]} report(s), e.g. ${example[$key]#"$reports/"})"
   { grep -v -e '^$' -e libsanitizer "${example[$key]}" | head -n 30
     echo "full report: ${example[$key]}"; } | diag
 done

@@ -34,7 +34,14 @@
 #      V2VM_KVER (Debian kernel ABI, default: cached one or the one
 #      linux-image-amd64 depends on; tested 6.1.0-56-amd64), V2VM_MODULES (modules
 #      to modprobe at boot), V2VM_APPEND (extra kernel cmdline),
-#      V2VM_TCG_CPU (default qemu64; e.g. Nehalem/max for x86-64-v2+ binaries)
+#      V2VM_TCG_CPU (default qemu64; e.g. Nehalem/max for x86-64-v2+ binaries),
+#      V2VM_PASS_ENV (names of variables exported to COMMAND with their values
+#      here, e.g. "ASAN_OPTIONS UBSAN_OPTIONS": a caller's settings reach the
+#      guest without each wrapper passing them; unset ones are left out),
+#      V2VM_EXTRA_SHARES (more -s specs, whitespace-separated, after the
+#      command line's; they never become the default -C dir: a caller such
+#      as the sanitizer run gets a host dir into every VM without editing the
+#      scripts that build the VM's command line)
 # (cove's copy of the project's v2vm tool, plus --prepare and exit 125 when the kernel cannot be fetched.)
 # shellcheck disable=SC2054,SC2015 # qemu option values contain commas; a || b fallbacks
 set -euo pipefail
@@ -52,7 +59,7 @@ for t in qemu-system-x86_64 busybox depmod modprobe python3 xz gzip timeout; do
 done
 MEM=1024 CPUS=2 TIMEOUT=300 ACCEL=auto VERBOSE=0 KEEP=0 HOSTROOT=0 CWD="" PREPARE=0
 SHARES=()
-usage() { sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,45p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     -s) SHARES+=("$2"); shift 2;;
@@ -72,6 +79,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ $# -gt 0 ] || [ $PREPARE = 1 ] || usage
+NSHARES=${#SHARES[@]}  # the command line's: the first of them is the default -C
+# shellcheck disable=SC2206 # split on whitespace, as documented
+SHARES+=(${V2VM_EXTRA_SHARES:-})
 
 # ---------- one-time setup: kernel (PVH-bootable vmlinux) + initramfs ----------
 VMLINUX=$V2VM_DIR/vmlinux-$KVER
@@ -138,7 +148,7 @@ for s in "${SHARES[@]}"; do
   hd=$(realpath "$hd"); [ -n "$gd" ] || gd=$hd
   VIRTFS+=(-virtfs "local,path=$hd,mount_tag=share$i,security_model=passthrough,id=share$i,multidevs=remap$ro")
   GSHARES="$GSHARES share$i:$gd${ro:+:ro}"
-  [ -n "$CWD" ] || CWD=$gd
+  [ -n "$CWD" ] || [ $i -ge "$NSHARES" ] || CWD=$gd
   i=$((i+1))
 done
 {
@@ -146,6 +156,13 @@ done
   echo "VM_HOSTROOT=$HOSTROOT"
   echo "VM_MODULES='${V2VM_MODULES:-}'"   # modules to load at boot, e.g. "overlay veth"
   echo "VM_CWD=$(q "${CWD:-/}")"
+  # the init sources this file in both stages: exported, these reach COMMAND
+  for v in ${V2VM_PASS_ENV:-}; do
+    case $v in
+      '' | [0-9]* | *[!A-Za-z0-9_]*) echo "v2vm: V2VM_PASS_ENV: bad name $v" >&2; exit 2;;
+    esac
+    [ -z "${!v+set}" ] || echo "export $v=$(q "${!v}")"
+  done
 } > "$T/p/vmrun/env"
 
 # command output goes to the guest's 2nd UART (ttyS1, raw mode): byte-exact but
