@@ -15,9 +15,8 @@ contrib/install-deps.sh --tests
 contrib/build.sh
 # In CI, without FILTERs: the slow suites too, which tests/run.sh runs only
 # when named: the tests against an ASan+UBSan build (the build and two
-# lanes of tests: 12 minutes measured on a quiet 2-core machine, 7.5 of
-# them the CRIU VMs of t-checkpoint and t-migrate; SAN_CRIU=0 leaves
-# those out: about 7 minutes) and 60 s of fuzzing the oci-spec parser.
+# lanes of tests, VMs included: about 9 minutes on a quiet 2-core machine)
+# and 60 s of fuzzing the oci-spec parser.
 if [ $# = 0 ] && [ "${CI:-}" = true ]; then
   set -- unit/ integration/ sanitizers/ fuzz/
 fi

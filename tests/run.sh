@@ -14,7 +14,7 @@
 # Two slow suites run only when a FILTER names them (contrib/test.sh does
 # in CI): `sanitizers/` (tests/sanitizers/run.sh: the tests against an
 # ASan+UBSan build) and `fuzz/` (tests/fuzz/run.sh: 60 s of libFuzzer).
-# They print TAP like the others, within SUITE_TIMEOUT (default 900) s.
+# They print TAP like the others, within SUITE_TIMEOUT (default 1500) s.
 #
 # Environment: TEST_TIMEOUT (seconds per file, default 300), RUNTIME (passed
 # on to the integration tests), RT_TEST_STRICT=1 (a skip counts as a failure),
@@ -78,7 +78,7 @@ run_file () {
   log=$logs/$(echo "$name" | tr '/' '_').log
   start=$(date +%s)
   case $file in
-    tests/sanitizers/* | tests/fuzz/*) limit=${SUITE_TIMEOUT:-900} ;;
+    tests/sanitizers/* | tests/fuzz/*) limit=${SUITE_TIMEOUT:-1500} ;;
   esac
   if [[ $file == *.sh ]]; then
     timeout -k 30 "$limit" bash "$file" </dev/null >"$log" 2>&1
